@@ -1,0 +1,245 @@
+"""Record admin: passages inline, tag autocomplete, filters by kind, state and tag, bulk tagging."""
+
+from collections import defaultdict
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from archive.models import ImportWarning, Passage, Record, Source, Term, TermKind, Testimony
+from archive.services import records as record_services
+
+
+class TagKindFilter(admin.SimpleListFilter):
+    """Filter records by one tag of a given kind; only terms in use are offered."""
+
+    kind: str
+
+    def lookups(self, request, model_admin):
+        # Count records tagged at record level or on any passage, as the filter matches both.
+        records_by_term: dict[int, set[int]] = defaultdict(set)
+        pairs = Record.tags.through.objects.filter(term__kind=self.kind).values_list(
+            "term_id", "record_id"
+        )
+        passage_pairs = Passage.tags.through.objects.filter(term__kind=self.kind).values_list(
+            "term_id", "passage__record_id"
+        )
+        for term_id, record_id in [*pairs, *passage_pairs]:
+            records_by_term[term_id].add(record_id)
+        terms = Term.objects.filter(pk__in=records_by_term).order_by("preferred_label")
+        return [(t.slug, f"{t.preferred_label} ({len(records_by_term[t.pk])})") for t in terms]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Q(tags__slug=self.value()) | Q(passages__tags__slug=self.value())
+            ).distinct()
+        return queryset
+
+
+def _tag_filter(kind: str) -> type[TagKindFilter]:
+    return type(
+        f"{kind.title()}TagFilter",
+        (TagKindFilter,),
+        {"kind": kind, "title": TermKind(kind).label, "parameter_name": f"tag_{kind}"},
+    )
+
+
+class OpenWarningFilter(admin.SimpleListFilter):
+    title = _("import warnings")
+    parameter_name = "warnings"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("has open warnings"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(import_warnings__resolved_at__isnull=True).distinct()
+        return queryset
+
+
+class PassageInline(admin.StackedInline):
+    model = Passage
+    fields = [("number", "position", "role"), "text", "tags", "content_hash"]
+    readonly_fields = ["number", "content_hash"]
+    autocomplete_fields = ["tags"]
+    extra = 0
+    ordering = ["position", "number"]
+
+    @admin.display(description="¶")
+    def number(self, passage):
+        return f"¶{passage.number}"
+
+
+class TestimonyInline(admin.StackedInline):
+    model = Testimony
+    can_delete = False
+    max_num = 1
+    autocomplete_fields = ["interviewing_organization"]
+
+
+class ImportWarningInline(admin.TabularInline):
+    model = ImportWarning
+    fields = ["passage_number", "code", "message", "resolved_at", "resolution_note"]
+    readonly_fields = ["passage_number", "code", "message", "resolved_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BulkTagForm(forms.Form):
+    terms = forms.ModelMultipleChoiceField(
+        queryset=Term.objects.order_by("kind", "preferred_label"),
+        help_text=_("Every selected record gets every selected term."),
+    )
+
+
+@admin.register(Record)
+class RecordAdmin(SimpleHistoryAdmin):
+    list_display = ["public_id", "title", "kind", "state", "language", "source", "open_warnings"]
+    list_filter = [
+        "kind",
+        "state",
+        "language",
+        OpenWarningFilter,
+        *(_tag_filter(k) for k in TermKind.values),
+    ]
+    search_fields = ["public_id", "title", "summary", "passages__text"]
+    autocomplete_fields = ["tags", "source"]
+    readonly_fields = [
+        "public_id",
+        "content_hash",
+        "created_by",
+        "updated_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["public_id", "kind", "state", "title", "summary", "language", "source"]},
+        ),
+        (
+            _("Events described"),
+            {
+                "fields": [
+                    ("event_start", "event_start_precision"),
+                    ("event_end", "event_end_precision"),
+                ]
+            },
+        ),
+        (_("Tags"), {"fields": ["tags"]}),
+        (
+            _("Integrity"),
+            {"fields": ["content_hash", "created_by", "created_at", "updated_by", "updated_at"]},
+        ),
+    ]
+    actions = ["add_tags"]
+    list_select_related = ["source"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_open=Count("import_warnings", filter=Q(import_warnings__resolved_at__isnull=True))
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The kind decides the identifier prefix, so it is fixed once the record exists.
+        fixed = ["kind"] if obj is not None else []
+        return [*self.readonly_fields, *fixed]
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.kind == "testimony" or obj is None:
+            return [TestimonyInline, PassageInline, ImportWarningInline]
+        return [PassageInline, ImportWarningInline]
+
+    @admin.display(description="open warnings", ordering="n_open")
+    def open_warnings(self, record):
+        return record.n_open or ""
+
+    def has_delete_permission(self, request, obj=None):
+        # Published evidence is withdrawn, never deleted.
+        if obj is not None and obj.state == "published":
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            # Passages were saved by the inline; the record hash must follow them.
+            record_services.record_refresh_hash(record=form.instance)
+
+    @admin.action(description=_("Add tags to selected records"))
+    def add_tags(self, request, queryset):
+        form = BulkTagForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            added = record_services.records_add_tags(
+                records=queryset, terms=form.cleaned_data["terms"], by=request.user
+            )
+            self.message_user(
+                request,
+                _("Added %(n)d tag(s) across %(r)d record(s).")
+                % {"n": added, "r": queryset.count()},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add tags to selected records"),
+            "records": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/record/bulk_tag.html", context)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["outlet", "title", "published_display", "language"]
+    search_fields = ["outlet", "title", "authors"]
+    list_filter = ["language", "published_precision"]
+
+
+@admin.register(ImportWarning)
+class ImportWarningAdmin(admin.ModelAdmin):
+    list_display = ["record", "passage_number", "code", "message", "resolved_at"]
+    list_filter = ["code", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["record__public_id", "message"]
+    readonly_fields = [
+        "record",
+        "passage_number",
+        "code",
+        "message",
+        "detail",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    fields = [*readonly_fields, "resolution_note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.utils import timezone
+
+        if obj.resolution_note and obj.resolved_at is None:
+            obj.resolved_at, obj.resolved_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,9 @@
+"""App configuration for the archive."""
+
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "archive"
+    verbose_name = "Testimony Archive"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,30 @@
+"""manage.py load_seeds: load the starter vocabulary and seed articles; safe to re-run."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.services.seeds import SeedError, load_seeds
+
+
+class Command(BaseCommand):
+    help = "Load seeds/vocabulary.yaml and the articles listed in seeds/manifest.yaml."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seeds-dir",
+            type=Path,
+            default=Path(settings.BASE_DIR) / "seeds",
+            help="Directory holding manifest.yaml, vocabulary.yaml and the documents.",
+        )
+
+    def handle(self, *args, seeds_dir: Path, **options):
+        try:
+            report = load_seeds(seeds_dir=seeds_dir)
+        except SeedError as exc:
+            raise CommandError(
+                "Seeds not loaded, nothing changed:\n  " + "\n  ".join(exc.problems)
+            ) from exc
+        for line in report.lines():
+            self.stdout.write(line)

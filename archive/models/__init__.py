@@ -1,0 +1,22 @@
+"""The archive's models, one module per concern."""
+
+from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
+from .sources import Source
+from .testimony import Testimony
+from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
+
+__all__ = [
+    "Alias",
+    "Camp",
+    "ExternalIdentifier",
+    "IdentifierCounter",
+    "ImportWarning",
+    "Passage",
+    "Record",
+    "RecordKind",
+    "RecordState",
+    "Source",
+    "Term",
+    "TermKind",
+    "Testimony",
+]

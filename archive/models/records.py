@@ -1,0 +1,248 @@
+"""Records (testimony and article excerpts), their numbered passages and import warnings."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from archive import hashing
+from archive.dates import DatePrecision, format_partial_date, period_end
+
+from .vocabulary import Term
+
+
+class RecordKind(models.TextChoices):
+    TESTIMONY = "testimony", _("testimony")
+    ARTICLE_EXCERPT = "article_excerpt", _("article excerpt")
+
+
+ID_PREFIX = {RecordKind.TESTIMONY: "T", RecordKind.ARTICLE_EXCERPT: "A"}
+
+
+class RecordState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    IN_REVIEW = "in_review", _("in review")
+    PUBLISHED = "published", _("published")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class IdentifierCounter(models.Model):
+    """The last number handed out per prefix; it only grows, so a deleted ID is never reused."""
+
+    prefix = models.CharField(max_length=1, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.prefix}: {self.last_value}"
+
+    @classmethod
+    def allocate(cls, prefix: str) -> str:
+        with transaction.atomic():
+            cls.objects.get_or_create(prefix=prefix)
+            # An UPDATE ... SET last_value = last_value + 1 takes the row lock on PostgreSQL and
+            # the write lock on SQLite, so concurrent allocations serialize instead of colliding.
+            cls.objects.filter(prefix=prefix).update(last_value=models.F("last_value") + 1)
+            value = cls.objects.get(prefix=prefix).last_value
+        return f"{prefix}-{value:06d}"
+
+
+class Record(models.Model):
+    public_id = models.CharField(
+        _("identifier"),
+        max_length=12,
+        unique=True,
+        editable=False,
+        help_text=_("Stable public identifier; never changed, never reused."),
+    )
+    kind = models.CharField(max_length=20, choices=RecordKind.choices)
+    title = models.CharField(max_length=500)
+    summary = models.TextField(blank=True)
+    language = models.CharField(max_length=35, help_text=_("BCP 47 tag, e.g. en, ug-Arab, zh."))
+    event_start = models.DateField(_("events from"), null=True, blank=True)
+    event_start_precision = models.CharField(
+        max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    event_end = models.DateField(_("events until"), null=True, blank=True)
+    event_end_precision = models.CharField(
+        max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    source = models.ForeignKey(
+        "archive.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    state = models.CharField(
+        max_length=12, choices=RecordState.choices, default=RecordState.DRAFT, db_index=True
+    )
+    tags = models.ManyToManyField(Term, blank=True, related_name="records")
+    content_hash = models.CharField(
+        max_length=64, editable=False, help_text=_("SHA-256 of the normalized text.")
+    )
+    next_passage_number = models.PositiveIntegerField(default=1, editable=False)
+    import_key = models.CharField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Key of the import that created it, so re-running the import is harmless."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records_created",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records_updated",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[tags])
+
+    class Meta:
+        ordering = ["public_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RecordKind.values), name="record_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=RecordState.values), name="record_state_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} {self.title}"
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_public_id", None)
+        if stored and self.public_id != stored:
+            # SECURITY: citations and court filings point at this identifier.
+            raise ValidationError(_("A record's identifier can never change."))
+        if not self.public_id:
+            self.public_id = IdentifierCounter.allocate(ID_PREFIX[self.kind])
+        if not self.content_hash:
+            self.content_hash = hashing.record_hash([])
+        super().save(*args, **kwargs)
+        self._stored_public_id = self.public_id
+
+    def get_absolute_url(self):
+        return reverse("admin:archive_record_change", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_public_id = instance.__dict__.get("public_id")
+        instance._stored_kind = instance.__dict__.get("kind")
+        return instance
+
+    def clean(self):
+        if self.event_start and self.event_end:
+            if period_end(self.event_end, self.event_end_precision) < self.event_start:
+                raise ValidationError({"event_end": _("The events cannot end before they start.")})
+        stored = getattr(self, "_stored_kind", None)
+        if stored and stored != self.kind:
+            raise ValidationError({"kind": _("The kind is fixed by the identifier's prefix.")})
+
+    @property
+    def event_dates_display(self) -> str:
+        start = format_partial_date(self.event_start, self.event_start_precision)
+        end = format_partial_date(self.event_end, self.event_end_precision)
+        return start if start == end or not end else f"{start} – {end}"
+
+    def canonical_text(self) -> str:
+        return hashing.record_text(p.text for p in self.passages.all())
+
+
+class PassageRole(models.TextChoices):
+    BODY = "body", _("body")
+    STANDFIRST = "standfirst", _("standfirst")
+    HEADING = "heading", _("heading")
+    CAPTION = "caption", _("caption")
+    NOTE = "note", _("note")
+
+
+class Passage(models.Model):
+    """A paragraph of a record. Its number ¶n is an identifier, kept when others change."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="passages")
+    number = models.PositiveIntegerField(editable=False)
+    position = models.PositiveIntegerField(help_text=_("Reading order."))
+    role = models.CharField(max_length=12, choices=PassageRole.choices, default=PassageRole.BODY)
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64, editable=False)
+    tags = models.ManyToManyField(Term, blank=True, related_name="passages")
+
+    history = HistoricalRecords(m2m_fields=[tags])
+
+    class Meta:
+        ordering = ["record", "position", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="passage_number_unique"),
+        ]
+        indexes = [models.Index(fields=["record", "position"])]
+
+    def __str__(self):
+        return f"{self.record.public_id} ¶{self.number}"
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_number", None)
+        if stored is not None and self.number != stored:
+            raise ValidationError(_("A passage's number can never change."))
+        self.text = hashing.normalize_text(self.text)
+        self.content_hash = hashing.sha256_text(self.text)
+        with transaction.atomic():
+            if self.number is None:
+                self.number = self._allocate_number()
+            super().save(*args, **kwargs)
+        self._stored_number = self.number
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_number = instance.__dict__.get("number")
+        return instance
+
+    def _allocate_number(self) -> int:
+        # The counter on the record only grows, so a deleted paragraph's number is never reused.
+        Record.objects.filter(pk=self.record_id).update(
+            next_passage_number=models.F("next_passage_number") + 1
+        )
+        return (
+            Record.objects.values_list("next_passage_number", flat=True).get(pk=self.record_id) - 1
+        )
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.number}"
+
+
+class ImportWarning(models.Model):
+    """Something an import could not do with certainty; archivists see and resolve these."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="import_warnings")
+    passage_number = models.PositiveIntegerField(null=True, blank=True)
+    code = models.SlugField(max_length=60)
+    message = models.TextField()
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["record", "passage_number", "pk"]
+
+    def __str__(self):
+        where = f" ¶{self.passage_number}" if self.passage_number else ""
+        return f"{self.record.public_id}{where}: {self.message}"

@@ -1,0 +1,47 @@
+"""An archivist signs in and works through seed records in a real browser."""
+
+import pytest
+
+from archive.models import Record
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def signed_in(page, live_server, django_user_model):
+    django_user_model.objects.create_superuser(username="archivist", password=PASSWORD)
+    page.goto("/admin/login/?next=/admin/archive/record/")
+    page.get_by_label("Username").fill("archivist")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/archive/record/")
+    return page
+
+
+def test_archivist_finds_filters_and_opens_a_seed_article(loaded_seeds, signed_in, screenshot):
+    page = signed_in
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 8
+    screenshot("record-list")
+
+    page.get_by_role("link", name="Hikvision", exact=False).first.click()
+    page.wait_for_url("**tag_organization=hikvision**")
+    assert 0 < rows.count() < 8
+
+    record = Record.objects.get(import_key="seed-004")
+    page.get_by_role("link", name=record.public_id).click()
+    page.wait_for_selector("text=Fionnuala Ní Aoláin")
+    assert page.locator("text=¶1").first.is_visible()
+    assert page.locator("text=uncertain-repair").first.is_visible()
+    screenshot("record-change")
+
+
+def test_archivist_searches_passage_text(loaded_seeds, signed_in, screenshot):
+    page = signed_in
+    page.locator("#searchbar").fill("glove factory")
+    page.locator("#changelist-search input[type=submit]").click()
+    page.wait_for_url("**q=glove+factory**")
+    assert page.locator("#result_list tbody tr").count() == 1
+    screenshot("search")

@@ -1,0 +1,79 @@
+"""Passages keep their ¶ numbers through edits, and hashes follow the text."""
+
+import hashlib
+
+import pytest
+
+from archive.models import Passage
+from archive.services.records import PassageInput, record_set_passages
+from tests.factories import make_record
+
+pytestmark = pytest.mark.django_db
+
+
+def numbered(record):
+    return [(p.number, p.text) for p in record.passages.order_by("position")]
+
+
+def set_text(record, *paragraphs):
+    return record_set_passages(record=record, passages=[PassageInput(p) for p in paragraphs])
+
+
+def test_passages_are_numbered_in_reading_order():
+    record = make_record("First.", "Second.", "Third.")
+    assert numbered(record) == [(1, "First."), (2, "Second."), (3, "Third.")]
+
+
+def test_editing_one_paragraph_keeps_every_number():
+    record = make_record("First.", "Second.", "Third.")
+    changes = set_text(record, "First.", "Second, corrected.", "Third.")
+    assert numbered(record) == [(1, "First."), (2, "Second, corrected."), (3, "Third.")]
+    assert changes.edited == [2] and not changes.added and not changes.removed
+
+
+def test_inserting_a_paragraph_gives_it_a_new_number_and_keeps_the_others():
+    record = make_record("First.", "Second.", "Third.")
+    set_text(record, "First.", "Inserted.", "Second.", "Third.")
+    assert numbered(record) == [(1, "First."), (4, "Inserted."), (2, "Second."), (3, "Third.")]
+
+
+def test_a_deleted_paragraph_number_is_never_reused():
+    record = make_record("First.", "Second.", "Third.")
+    set_text(record, "First.", "Third.")
+    set_text(record, "First.", "Third.", "Fourth.")
+    assert numbered(record) == [(1, "First."), (3, "Third."), (4, "Fourth.")]
+
+
+def test_a_passage_number_cannot_be_changed():
+    record = make_record("First.")
+    passage = Passage.objects.get(record=record)
+    passage.number = 7
+    with pytest.raises(Exception, match="never change"):
+        passage.save()
+
+
+def test_record_hash_is_sha256_of_the_normalized_passages_joined_by_blank_lines():
+    record = make_record("Cafe\u0301 one.  ", "Two.\r\nlines")
+    expected = hashlib.sha256("Café one.\n\nTwo.\nlines".encode()).hexdigest()
+    record.refresh_from_db()
+    assert record.content_hash == expected
+    assert [p.content_hash for p in record.passages.order_by("position")] == [
+        hashlib.sha256("Café one.".encode()).hexdigest(),
+        hashlib.sha256(b"Two.\nlines").hexdigest(),
+    ]
+
+
+def test_hash_changes_when_the_text_changes_and_only_then():
+    record = make_record("First.", "Second.")
+    record.refresh_from_db()
+    before = record.content_hash
+    set_text(record, "First.", "Second.")
+    record.refresh_from_db()
+    assert record.content_hash == before
+    set_text(record, "First.", "Second!")
+    record.refresh_from_db()
+    assert record.content_hash != before
+    assert (
+        Passage.objects.get(record=record, number=2).content_hash
+        == hashlib.sha256(b"Second!").hexdigest()
+    )
