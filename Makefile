@@ -16,7 +16,7 @@ $(BIN)/python:
 	@# Debian ships venv without ensurepip unless python3-venv is installed; fall back to
 	@# fetching the locked pip wheel from PyPI and checking its hash.
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m venv --without-pip $(VENV) && \
-		$(BIN)/python scripts/bootstrap_pip.py requirements/main.lock; }
+		$(BIN)/python scripts/bootstrap_pip.py requirements/dev.lock; }
 
 $(VENV)/.main-installed: requirements/main.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/main.lock

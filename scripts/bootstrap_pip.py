@@ -19,9 +19,13 @@ def main(lock: Path) -> None:
     if not match:
         sys.exit(f"pip is not pinned in {lock}")
     version, hashes = match[1], set(re.findall(r"sha256:(\w+)", match[2]))
-    with urllib.request.urlopen(f"https://pypi.org/pypi/pip/{version}/json", timeout=60) as r:  # noqa: S310
-        files = json.load(r)["urls"]
-    wheel = next(f for f in files if f["filename"].endswith("-py3-none-any.whl"))
+    # The simple index (PEP 691 JSON) is what every PyPI mirror and proxy serves.
+    request = urllib.request.Request(  # noqa: S310
+        "https://pypi.org/simple/pip/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as r:  # noqa: S310
+        files = json.load(r)["files"]
+    wheel = next(f for f in files if f["filename"] == f"pip-{version}-py3-none-any.whl")
     with urllib.request.urlopen(wheel["url"], timeout=120) as r:  # noqa: S310
         data = r.read()
     if hashlib.sha256(data).hexdigest() not in hashes:
