@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
@@ -95,9 +96,16 @@ class ImportWarningInline(admin.TabularInline):
 
 class BulkTagForm(forms.Form):
     terms = forms.ModelMultipleChoiceField(
-        queryset=Term.objects.order_by("kind", "preferred_label"),
+        queryset=Term.objects.all(),
         help_text=_("Every selected record gets every selected term."),
     )
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The same search-as-you-type widget as the record's own tag field.
+        field = self.fields["terms"]
+        field.widget = AutocompleteSelectMultiple(Record._meta.get_field("tags"), admin_site)
+        field.widget.choices = field.choices
 
 
 @admin.register(Record)
@@ -186,7 +194,9 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Add tags to selected records"))
     def add_tags(self, request, queryset):
-        form = BulkTagForm(request.POST if "apply" in request.POST else None)
+        form = BulkTagForm(
+            request.POST if "apply" in request.POST else None, admin_site=self.admin_site
+        )
         if "apply" in request.POST and form.is_valid():
             added = record_services.records_add_tags(
                 records=queryset, terms=form.cleaned_data["terms"], by=request.user

@@ -45,3 +45,25 @@ def test_archivist_searches_passage_text(loaded_seeds, signed_in, screenshot):
     page.wait_for_url("**q=glove+factory**")
     assert page.locator("#result_list tbody tr").count() == 1
     screenshot("search")
+
+
+def test_archivist_bulk_tags_records_by_typing_an_alias(loaded_seeds, signed_in, screenshot):
+    page = signed_in
+    first, second = Record.objects.order_by("public_id")[:2]
+    assert not Record.objects.filter(pk__in=[first.pk, second.pk], tags__slug="sharp-eyes")
+    for record in (first, second):
+        page.locator(f"input[name=_selected_action][value='{record.pk}']").check()
+    page.locator("select[name=action]").select_option("add_tags")
+    page.get_by_role("button", name="Go").click()
+    page.wait_for_selector("text=Add tags to 2 records")
+
+    # The terms field is the admin's autocomplete: typing an alias finds the term.
+    page.locator(".select2-container").first.click()
+    page.locator(".select2-search__field").fill("Xueliang")
+    page.locator(".select2-results__option", has_text="Sharp Eyes").first.click()
+    screenshot("bulk-tag-form")
+    page.get_by_role("button", name="Add tags").click()
+    page.wait_for_selector("text=Added")
+    screenshot("bulk-tag-done")
+    assert all(r.tags.filter(slug="sharp-eyes").exists() for r in (first, second))
+    assert Record.objects.filter(tags__slug="sharp-eyes").count() == 3  # 2 + the Amnesty piece
