@@ -131,7 +131,16 @@ class Record(models.Model):
             self.public_id = IdentifierCounter.allocate(ID_PREFIX[self.kind])
         if not self.content_hash:
             self.content_hash = hashing.record_hash([])
-        super().save(*args, **kwargs)
+        if self._state.adding or kwargs.get("force_insert"):
+            super().save(*args, **kwargs)
+        else:
+            # Only Passage._allocate_number moves the counter, with an atomic UPDATE; a full
+            # save from a stale instance must not write an old value back and reissue numbers.
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [f for f in fields if f != "next_passage_number"]
+            super().save(*args, **kwargs)
         self._stored_public_id = self.public_id
 
     def get_absolute_url(self):

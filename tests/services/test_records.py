@@ -77,3 +77,12 @@ def test_hash_changes_when_the_text_changes_and_only_then():
         Passage.objects.get(record=record, number=2).content_hash
         == hashlib.sha256(b"Second!").hexdigest()
     )
+
+
+def test_saving_a_stale_record_instance_never_rewinds_the_passage_counter():
+    record = make_record("First.", "Second.", "Third.")  # this instance never saw the counter move
+    record.title = "Retitled"
+    record.save()
+    set_text(record, "First.")  # ¶2 and ¶3 retire
+    set_text(record, "First.", "New.")
+    assert numbered(record) == [(1, "First."), (4, "New.")]
