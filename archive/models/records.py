@@ -1,8 +1,14 @@
 """Records (testimony and article excerpts), their numbered passages and import warnings."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -19,6 +25,9 @@ class RecordKind(models.TextChoices):
 
 
 ID_PREFIX = {RecordKind.TESTIMONY: "T", RecordKind.ARTICLE_EXCERPT: "A"}
+
+
+DERIVED_FIELDS = frozenset({"content_hash", "next_passage_number"})
 
 
 class RecordState(models.TextChoices):
@@ -134,11 +143,16 @@ class Record(models.Model):
         if self._state.adding or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
         else:
-            # Only Passage._allocate_number moves the counter, with an atomic UPDATE; a full
-            # save from a stale instance must not write an old value back and reissue numbers.
+            # The hash and the ¶ counter are derived; only Record.rehash and the passage
+            # allocator write them. A full save from a stale instance must not write old
+            # values back (an old hash, or a counter that would reissue retired numbers).
             fields = kwargs.get("update_fields")
             if fields is None:
-                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+                fields = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key and f.name not in DERIVED_FIELDS
+                ]
             kwargs["update_fields"] = [f for f in fields if f != "next_passage_number"]
             super().save(*args, **kwargs)
         self._stored_public_id = self.public_id
@@ -167,8 +181,40 @@ class Record(models.Model):
         end = format_partial_date(self.event_end, self.event_end_precision)
         return start if start == end or not end else f"{start} – {end}"
 
+    def was_ever_published(self) -> bool:
+        return (
+            self.state in (RecordState.PUBLISHED, RecordState.WITHDRAWN)
+            or self.history.filter(state=RecordState.PUBLISHED).exists()
+        )
+
     def canonical_text(self) -> str:
-        return hashing.record_text(p.text for p in self.passages.all())
+        return hashing.record_text(p.text for p in self.passages.order_by("position", "number"))
+
+    @classmethod
+    def rehash(cls, pk: int) -> bool:
+        """Recompute a record's hash from its passages under a row lock; True if it changed.
+
+        The lock makes concurrent passage edits on one record serialize, so the last
+        writer hashes the passages as they stand after both edits.
+        """
+        with transaction.atomic():
+            record = cls.objects.select_for_update().filter(pk=pk).first()
+            if record is None:  # the record itself is being deleted
+                return False
+            texts = Passage.objects.filter(record_id=pk).order_by("position", "number")
+            digest = hashing.record_hash(texts.values_list("text", flat=True))
+            if digest == record.content_hash:
+                return False
+            record.content_hash = digest
+            record.save(update_fields=["content_hash", "updated_at"])
+            return True
+
+
+def check_single_paragraph(text: str) -> None:
+    """A passage is one paragraph: a blank line inside it would make the record hash
+    ambiguous (["a\n\nb"] and ["a", "b"] would hash alike) and hide a citable ¶."""
+    if hashing.PASSAGE_SEPARATOR in hashing.normalize_text(text):
+        raise ValueError("A passage cannot contain a blank line; split it into two passages.")
 
 
 class PassageRole(models.TextChoices):
@@ -207,6 +253,7 @@ class Passage(models.Model):
         if stored is not None and self.number != stored:
             raise ValidationError(_("A passage's number can never change."))
         self.text = hashing.normalize_text(self.text)
+        check_single_paragraph(self.text)
         self.content_hash = hashing.sha256_text(self.text)
         with transaction.atomic():
             if self.number is None:
@@ -232,6 +279,44 @@ class Passage(models.Model):
     @property
     def anchor(self) -> str:
         return f"p{self.number}"
+
+    def clean(self):
+        try:
+            check_single_paragraph(self.text or "")
+        except ValueError as exc:
+            raise ValidationError({"text": str(exc)}) from exc
+
+
+_pending_rehash: ContextVar[set[int] | None] = ContextVar("pending_rehash", default=None)
+
+
+@contextmanager
+def deferred_rehash() -> Iterator[None]:
+    """Within the block, rehash each touched record once at the end, not after every write."""
+    if _pending_rehash.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending_rehash.set(pending)
+    try:
+        yield
+    finally:
+        _pending_rehash.reset(token)
+    for pk in sorted(pending):
+        Record.rehash(pk)
+
+
+@receiver(post_save, sender=Passage)
+@receiver(post_delete, sender=Passage)
+def _passage_changed(sender, instance: Passage, **kwargs) -> None:
+    # Every passage write, whoever makes it, leaves the record hash true.
+    if isinstance(kwargs.get("origin"), Record):
+        return  # the whole record is being deleted
+    pending = _pending_rehash.get()
+    if pending is None:
+        Record.rehash(instance.record_id)
+    else:
+        pending.add(instance.record_id)
 
 
 class ImportWarning(models.Model):

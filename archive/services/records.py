@@ -1,6 +1,7 @@
 """Writes to records and passages: create, edit text with stable ¶ numbers, tag, rehash."""
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ from django.db import transaction
 
 from archive import hashing
 from archive.models import Passage, Record, RecordKind, RecordState, Term
-from archive.models.records import PassageRole
+from archive.models.records import PassageRole, check_single_paragraph, deferred_rehash
 
 
 @dataclass(frozen=True)
@@ -81,57 +82,101 @@ def record_update(*, record: Record, by: AbstractBaseUser | None = None, **field
 def record_set_passages(
     *, record: Record, passages: Sequence[PassageInput], by: AbstractBaseUser | None = None
 ) -> PassageChanges:
-    """Replace a record's text while keeping ¶ numbers of unchanged and edited paragraphs.
+    """Replace a record's text while keeping the ¶ numbers of unchanged and edited paragraphs.
 
-    The old and new paragraph lists are aligned with difflib: equal paragraphs keep their
-    number, a replaced block pairs old and new paragraphs one to one (an edit keeps its
-    number), and only surplus paragraphs are removed or get fresh numbers.
+    Old and new paragraph lists are aligned with difflib. Equal paragraphs keep their number.
+    Inside a replaced block, a new paragraph takes over an old one's number only if their
+    words are similar enough to call it an edit (SIMILAR_ENOUGH), in order; other old
+    paragraphs retire their numbers and other new ones get fresh numbers.
     """
-    old = list(record.passages.order_by("position", "number"))
     new = [PassageInput(hashing.normalize_text(p.text), p.role, p.tags) for p in passages]
+    for item in new:
+        check_single_paragraph(item.text)
+    # SECURITY: lock the record so concurrent editors serialize and the hash stays true.
+    Record.objects.select_for_update().filter(pk=record.pk).first()
+    old = list(record.passages.order_by("position", "number"))
     matcher = difflib.SequenceMatcher(
         a=[p.text for p in old], b=[p.text for p in new], autojunk=False
     )
     changes = PassageChanges()
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
-        for i, j in pairs:
-            is_edit = op != "equal"
-            _passage_apply(old[i], new[j], position=j + 1)
-            (changes.edited if is_edit else changes.kept).append(old[i].number)
-        for i in range(i1 + len(pairs), i2):
-            changes.removed.append(old[i].number)
-            old[i].delete()
-        for j in range(j1 + len(pairs), j2):
-            passage = Passage(record=record, position=j + 1, role=new[j].role, text=new[j].text)
-            passage.save()
-            if new[j].tags:
-                passage.tags.set(new[j].tags)
-            changes.added.append(passage.number)
-    if record_refresh_hash(record=record) or changes.changed:
-        if by is not None and record.updated_by_id != getattr(by, "pk", None):
-            record.updated_by = by
-            record.save(update_fields=["updated_by", "updated_at"])
+    with deferred_rehash():
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                pairs = list(zip(range(i1, i2), range(j1, j2), strict=True))
+            else:
+                pairs = _similar_pairs(old, new, range(i1, i2), range(j1, j2))
+            paired_old = {i for i, _ in pairs}
+            paired_new = {j for _, j in pairs}
+            for i, j in pairs:
+                edited = _passage_apply(old[i], new[j], position=j + 1)
+                if op != "equal" and edited:
+                    changes.edited.append(old[i].number)
+                else:
+                    changes.kept.append(old[i].number)
+            for i in range(i1, i2):
+                if i not in paired_old:
+                    changes.removed.append(old[i].number)
+                    old[i].delete()
+            for j in range(j1, j2):
+                if j not in paired_new:
+                    changes.added.append(_passage_add(record, new[j], position=j + 1).number)
+    if changes.changed and by is not None and record.updated_by_id != by.pk:
+        record.updated_by = by
+        record.save(update_fields=["updated_by", "updated_at"])
+    record.refresh_from_db(fields=["content_hash", "next_passage_number"])
     return changes
 
 
-def _passage_apply(passage: Passage, new: PassageInput, *, position: int) -> None:
+SIMILAR_ENOUGH = 0.5
+
+
+def _similar_pairs(old, new, old_range, new_range) -> list[tuple[int, int]]:
+    """Pair old and new paragraphs of a replaced block, in order, when similar enough."""
+    pairs, start = [], old_range.start
+    for j in new_range:
+        best, best_ratio = None, SIMILAR_ENOUGH
+        for i in range(start, old_range.stop):
+            ratio = _similarity(old[i].text, new[j].text)
+            if ratio >= best_ratio:
+                best, best_ratio = i, ratio
+        if best is not None:
+            pairs.append((best, j))
+            start = best + 1
+    return pairs
+
+
+def _similarity(a: str, b: str) -> float:
+    # Words for alphabetic scripts; characters where words are not space-separated (Chinese).
+    wa, wb = re.findall(r"\w+", a.casefold()), re.findall(r"\w+", b.casefold())
+    if min(len(wa), len(wb)) < 3:
+        wa, wb = list(a), list(b)
+    return difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).ratio()
+
+
+def _passage_add(record: Record, new: PassageInput, *, position: int) -> Passage:
+    passage = Passage(record=record, position=position, role=new.role, text=new.text)
+    passage.save()
+    if new.tags:
+        passage.tags.set(new.tags)
+    return passage
+
+
+def _passage_apply(passage: Passage, new: PassageInput, *, position: int) -> bool:
+    """Bring a kept passage up to date; True if its text changed."""
+    edited = passage.text != new.text
     if (passage.text, passage.role, passage.position) != (new.text, new.role, position):
         passage.text, passage.role, passage.position = new.text, new.role, position
         passage.save()
     if new.tags is not None and {t.pk for t in passage.tags.all()} != {t.pk for t in new.tags}:
         passage.tags.set(new.tags)
+    return edited
 
 
 def record_refresh_hash(*, record: Record) -> bool:
     """Recompute the record hash from its passages in reading order; True if it changed."""
-    texts = record.passages.order_by("position", "number").values_list("text", flat=True)
-    digest = hashing.record_hash(texts)
-    if digest == record.content_hash:
-        return False
-    record.content_hash = digest
-    record.save(update_fields=["content_hash", "updated_at"])
-    return True
+    changed = Record.rehash(record.pk)
+    record.refresh_from_db(fields=["content_hash"])
+    return changed
 
 
 @transaction.atomic
@@ -152,9 +197,15 @@ def records_add_tags(
     return added
 
 
-def record_set_tags(*, record: Record, terms: Iterable[Term]) -> bool:
+@transaction.atomic
+def record_set_tags(
+    *, record: Record, terms: Iterable[Term], by: AbstractBaseUser | None = None
+) -> bool:
+    """Make the record-level tags exactly `terms`; True if anything changed."""
     wanted = {t.pk for t in terms}
     if wanted == set(record.tags.values_list("pk", flat=True)):
         return False
     record.tags.set(wanted)
+    record.updated_by = by
+    record.save(update_fields=["updated_by", "updated_at"])
     return True

@@ -86,3 +86,68 @@ def test_saving_a_stale_record_instance_never_rewinds_the_passage_counter():
     set_text(record, "First.")  # ¶2 and ¶3 retire
     set_text(record, "First.", "New.")
     assert numbered(record) == [(1, "First."), (4, "New.")]
+
+
+def current_hash(record) -> str:
+    record.refresh_from_db()
+    return record.content_hash
+
+
+def expected_hash(record) -> str:
+    texts = record.passages.order_by("position", "number").values_list("text", flat=True)
+    return hashlib.sha256("\n\n".join(texts).encode()).hexdigest()
+
+
+def test_any_passage_write_keeps_the_record_hash_true():
+    record = make_record("First.", "Second.")
+    passage = record.passages.get(number=2)
+    passage.text = "Second, edited directly."
+    passage.save()
+    assert current_hash(record) == expected_hash(record)
+    Passage.objects.create(record=record, position=3, text="Third.")
+    assert current_hash(record) == expected_hash(record)
+    record.passages.get(number=1).delete()
+    assert current_hash(record) == expected_hash(record)
+    assert "First." not in record.canonical_text()
+
+
+def test_a_stale_record_instance_cannot_write_back_an_old_hash():
+    record = make_record("First.")
+    stale = type(record).objects.get(pk=record.pk)
+    set_text(record, "First, corrected.")
+    from archive.services.records import record_update
+
+    record_update(record=stale, title="Retitled")
+    assert current_hash(record) == expected_hash(record)
+
+
+def test_a_passage_cannot_hold_a_paragraph_break():
+    # Passages are the paragraphs; a blank line inside one would make two texts hash alike.
+    record = make_record("One.")
+    with pytest.raises(ValueError, match="blank line"):
+        set_text(record, "One.\n\nTwo.")
+    assert numbered(record) == [(1, "One.")]
+
+
+def test_an_inserted_paragraph_does_not_take_the_number_of_an_edited_one():
+    record = make_record("Alpha paragraph.", "Bravo paragraph here.", "Charlie paragraph.")
+    set_text(
+        record,
+        "Alpha paragraph.",
+        "Something entirely new.",
+        "Bravo paragraph here, edited.",
+        "Charlie paragraph.",
+    )
+    assert numbered(record) == [
+        (1, "Alpha paragraph."),
+        (4, "Something entirely new."),
+        (2, "Bravo paragraph here, edited."),
+        (3, "Charlie paragraph."),
+    ]
+
+
+def test_rewriting_a_paragraph_beyond_recognition_retires_its_number():
+    record = make_record("Alpha paragraph.", "Bravo paragraph here.")
+    changes = set_text(record, "Alpha paragraph.", "Zulu: nothing in common at all.")
+    assert numbered(record) == [(1, "Alpha paragraph."), (3, "Zulu: nothing in common at all.")]
+    assert (changes.removed, changes.added) == ([2], [3])
