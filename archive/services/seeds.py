@@ -14,7 +14,7 @@ import yaml
 from django.db import transaction
 
 from archive.dates import parse_partial_date
-from archive.models import ImportWarning, Record, RecordKind, RecordState, Source, Term
+from archive.models import ImportWarning, Passage, Record, RecordKind, RecordState, Source, Term
 from archive.models.records import PassageRole
 from archive.services import records as record_services
 from archive.services.records import PassageInput
@@ -59,17 +59,20 @@ class SeedReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     warnings: int = 0
 
     def lines(self) -> list[str]:
         v = self.vocabulary
         return [
             f"vocabulary: {len(v.created)} created, {len(v.updated)} updated, "
-            f"{len(v.unchanged)} unchanged",
+            f"{len(v.unchanged)} unchanged, {len(v.kept)} kept as archivists edited them",
             f"articles: {len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged",
+            f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as archivists edited them",
             *(f"  created {key}" for key in self.created),
             *(f"  updated {key}" for key in self.updated),
+            *(f"  kept {key} (edited by an archivist; not overwritten)" for key in self.kept),
+            *(f"  kept term {slug} (edited by an archivist)" for slug in v.kept),
             f"import warnings open for archivists: {self.warnings}",
         ]
 
@@ -273,18 +276,23 @@ def _warnings(file, lines, passage_lines, repair, article) -> list[dict]:
 
 
 @transaction.atomic
-def load_seeds(*, seeds_dir: Path) -> SeedReport:
-    """Load vocabulary and articles; validates everything first, then writes in one go."""
+def load_seeds(*, seeds_dir: Path, update: bool = False) -> SeedReport:
+    """Load vocabulary and articles; validates everything first, then writes in one go.
+
+    By default only what is missing is created, so running it at every start can never undo
+    an archivist's work. With update, seed records and terms are brought in line with the
+    files, except those a person has edited, which are reported as kept.
+    """
     specs = read_vocabulary(seeds_dir / "vocabulary.yaml")
     phrases = [s.label for s in specs] + [a.label for s in specs for a in s.aliases]
     plans = plan_articles(seeds_dir, {s.slug for s in specs}, phrases)
     try:
-        report = SeedReport(vocabulary=vocabulary_sync(specs=specs))
+        report = SeedReport(vocabulary=vocabulary_sync(specs=specs, update=update))
     except (VocabularyError, ValueError) as exc:
         raise SeedError([f"vocabulary.yaml: {exc}"]) from exc
     terms = {t.slug: t for t in Term.objects.all()}
     for plan in plans:
-        outcome = _load_article(plan, terms)
+        outcome = _load_article(plan, terms, update=update)
         getattr(report, outcome).append(plan.key)
     report.warnings = ImportWarning.objects.filter(
         record__import_key__in=[p.key for p in plans], resolved_at__isnull=True
@@ -292,8 +300,12 @@ def load_seeds(*, seeds_dir: Path) -> SeedReport:
     return report
 
 
-def _load_article(plan: ArticlePlan, terms: dict[str, Term]) -> str:
+def _load_article(plan: ArticlePlan, terms: dict[str, Term], *, update: bool) -> str:
     record = Record.objects.select_related("source").filter(import_key=plan.key).first()
+    if record is not None and not update:
+        return "unchanged"
+    if record is not None and _edited_by_a_person(record):
+        return "kept"
     passages = [
         PassageInput(p.text, p.role, tuple(terms[s] for s in plan.passage_tag_slugs.get(n, [])))
         for n, p in plan.passages
@@ -328,6 +340,13 @@ def _load_article(plan: ArticlePlan, terms: dict[str, Term]) -> str:
     changed |= record_services.record_set_tags(record=record, terms=tags)
     changed |= _sync_warnings(record, plan.warnings)
     return "updated" if changed else "unchanged"
+
+
+def _edited_by_a_person(record: Record) -> bool:
+    return (
+        record.history.filter(history_user__isnull=False).exists()
+        or Passage.history.filter(record_id=record.pk, history_user__isnull=False).exists()
+    )
 
 
 def _update_source(source: Source, fields: dict) -> bool:

@@ -33,6 +33,8 @@ class VocabularyReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Terms an archivist has edited: the files never overwrite a person's work.
+    kept: list[str] = field(default_factory=list)
 
 
 class VocabularyError(ValueError):
@@ -40,19 +42,29 @@ class VocabularyError(ValueError):
 
 
 @transaction.atomic
-def vocabulary_sync(*, specs: Sequence[TermSpec]) -> VocabularyReport:
+def vocabulary_sync(*, specs: Sequence[TermSpec], update: bool = False) -> VocabularyReport:
+    """Create the terms in specs that do not exist yet; with update, also bring existing
+    terms in line with their spec, except terms a person has edited. Terms not in specs are
+    never touched. Nothing is saved for a term that already matches."""
+    slugs = [s.slug for s in specs]
+    existing = set(Term.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    edited = set(
+        Term.history.filter(slug__in=existing, history_user__isnull=False).values_list(
+            "slug", flat=True
+        )
+    )
+    frozen = existing if not update else edited
     try:
-        return _vocabulary_sync(specs)
+        report = _vocabulary_sync([s for s in specs if s.slug not in frozen])
     except ValidationError as exc:
         raise VocabularyError("; ".join(exc.messages)) from exc
+    report.unchanged += sorted(frozen - edited) if not update else []
+    report.kept += sorted(edited)
+    return report
 
 
 def _vocabulary_sync(specs: Sequence[TermSpec]) -> VocabularyReport:
-    """Create or update every term in specs; terms not in specs are left alone.
-
-    Aliases, identifiers and camp details of a listed term are made to match its spec exactly.
-    Nothing is saved for a term that already matches, so re-running changes nothing.
-    """
+    """Make each listed term, its aliases, identifiers and camp details match its spec."""
     report = VocabularyReport()
     terms: dict[str, Term] = {}
     changed: set[str] = set()
@@ -72,7 +84,9 @@ def _vocabulary_sync(specs: Sequence[TermSpec]) -> VocabularyReport:
         term = terms[spec.slug]
         broader = None
         if spec.broader:
-            broader = terms.get(spec.broader) or Term.objects.get(slug=spec.broader)
+            broader = terms.get(spec.broader) or Term.objects.filter(slug=spec.broader).first()
+            if broader is None:
+                raise ValidationError(f"{spec.slug}: broader term {spec.broader} does not exist")
         if term.broader_id != (broader.pk if broader else None):
             term.broader = broader
             term.full_clean()

@@ -51,6 +51,7 @@ def test_load_seeds_twice_changes_nothing(loaded_seeds):
     call_command("load_seeds", stdout=out)
     assert "articles: 0 created, 0 updated, 8 unchanged" in out.getvalue()
     assert "vocabulary: 0 created, 0 updated" in out.getvalue()
+    call_command("load_seeds", update=True, stdout=out)
     assert {
         r.public_id: (r.content_hash, r.updated_at, sorted(r.tags.values_list("slug", flat=True)))
         for r in Record.objects.all()
@@ -184,7 +185,37 @@ def test_a_changed_manifest_updates_the_record_in_place(loaded_seeds, seeds_dir,
     data["files"][0]["articles"][0]["summary"] = "A corrected summary."
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True))
     before = Record.objects.get(import_key="seed-000")
-    report = load_seeds(seeds_dir=target)
+    assert load_seeds(seeds_dir=target).updated == []  # the default never overwrites
+    report = load_seeds(seeds_dir=target, update=True)
     after = Record.objects.get(import_key="seed-000")
     assert report.updated == ["seed-000"] and len(report.unchanged) == 7
     assert (after.public_id, after.summary) == (before.public_id, "A corrected summary.")
+
+
+def test_re_running_seeds_never_undoes_an_archivists_work(
+    loaded_seeds, seeds_dir, django_user_model
+):
+    from simple_history.utils import update_change_reason  # noqa: F401  (history is in use)
+
+    from archive.services.records import record_set_tags
+
+    archivist = django_user_model.objects.create_user("curator")
+    record = Record.objects.get(import_key="seed-004")
+    passage = record.passages.get(number=1)
+    passage.text = "Corrected by an archivist."
+    passage._history_user = archivist
+    passage.save()
+    record_set_tags(record=record, terms=[Term.objects.get(slug="hikvision")], by=archivist)
+    term = Term.objects.get(slug="sharp-eyes")
+    term.description = "Rewritten by an archivist."
+    term._history_user = archivist
+    term.save()
+
+    for update in (False, True):
+        report = load_seeds(seeds_dir=seeds_dir, update=update)
+        assert "seed-004" not in report.updated
+    record.refresh_from_db()
+    assert record.passages.get(number=1).text == "Corrected by an archivist."
+    assert list(record.tags.values_list("slug", flat=True)) == ["hikvision"]
+    assert Term.objects.get(slug="sharp-eyes").description == "Rewritten by an archivist."
+    assert "seed-004" in report.kept and "sharp-eyes" in report.vocabulary.kept
