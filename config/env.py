@@ -54,8 +54,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def data_dir() -> Path:
     """ARCHIVE_DATA_DIR, default ./var: the SQLite file, the Whoosh index and the media."""
     path = Path(env_str("ARCHIVE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-    # SECURITY: testimony lives here; other local accounts get no access to it.
+    # SECURITY: testimony lives here. Other local accounts get no access to the directory or to
+    # anything the process creates (database, index, media), whatever umask it was started with.
+    os.umask(0o077)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
     return path
 
 

@@ -73,3 +73,18 @@ def test_database_url_defaults_to_sqlite_inside_the_data_dir(tmp_path):
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": ""}
     result = run_manage("shell", "--no-imports", "-c", code, env_extra=env, tmp_path=tmp_path)
     assert result.stdout.strip() == str(tmp_path / "data" / "archive.sqlite3")
+
+
+def test_an_existing_open_data_dir_is_closed_and_new_files_are_private(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    result = run_manage(
+        "migrate",
+        "-v0",
+        env_extra={"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": ""},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "archive.sqlite3").stat().st_mode) == 0o600

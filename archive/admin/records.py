@@ -5,13 +5,24 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from archive.models import ImportWarning, Passage, Record, Source, Term, TermKind, Testimony
+from archive.models import (
+    ImportWarning,
+    Passage,
+    Record,
+    RecordKind,
+    Source,
+    Term,
+    TermKind,
+    Testimony,
+)
+from archive.models.records import deferred_rehash
 from archive.services import records as record_services
 
 
@@ -76,8 +87,19 @@ class PassageInline(admin.StackedInline):
         return f"¶{passage.number}"
 
 
+class TestimonyFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        # The inline's own record is not attached before the record is saved, so the model's
+        # kind check cannot run here; the formset knows the record.
+        filled = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        if filled and self.instance.kind != RecordKind.TESTIMONY:
+            raise forms.ValidationError(_("Narrator details belong to testimony records only."))
+
+
 class TestimonyInline(admin.StackedInline):
     model = Testimony
+    formset = TestimonyFormSet
     can_delete = False
     max_num = 1
     autocomplete_fields = ["interviewing_organization"]
@@ -175,10 +197,17 @@ class RecordAdmin(SimpleHistoryAdmin):
         return record.n_open or ""
 
     def has_delete_permission(self, request, obj=None):
-        # Published evidence is withdrawn, never deleted.
-        if obj is not None and obj.state == "published":
+        # Evidence that was ever published is withdrawn, never deleted.
+        if obj is not None and obj.was_ever_published():
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action checks the model permission only, not each object.
+        published = [r.public_id for r in queryset if r.was_ever_published()]
+        if published:
+            raise PermissionDenied(f"Records that were published cannot be deleted: {published}")
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -187,10 +216,10 @@ class RecordAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        with transaction.atomic():
+        # One rehash after all inline passage writes, under the record's row lock.
+        with transaction.atomic(), deferred_rehash():
+            Record.objects.select_for_update().filter(pk=form.instance.pk).first()
             super().save_related(request, form, formsets, change)
-            # Passages were saved by the inline; the record hash must follow them.
-            record_services.record_refresh_hash(record=form.instance)
 
     @admin.action(description=_("Add tags to selected records"))
     def add_tags(self, request, queryset):

@@ -1,14 +1,33 @@
 """Vocabulary admin: terms with aliases, external identifiers, camp details and hierarchy."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.models import Alias, Camp, ExternalIdentifier, Term
+from archive.models.vocabulary import fold_label
+
+
+class AliasFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen: dict[str, str] = {}
+        for form in self.forms:
+            label = form.cleaned_data.get("label") if form.cleaned_data else None
+            if not label or form.cleaned_data.get("DELETE"):
+                continue
+            folded = fold_label(label)
+            if folded in seen:
+                raise forms.ValidationError(
+                    f"“{label}” and “{seen[folded]}” are the same spelling; keep one."
+                )
+            seen[folded] = label
 
 
 class AliasInline(admin.TabularInline):
     model = Alias
+    formset = AliasFormSet
     fields = ["label", "language"]
     extra = 1
 
@@ -40,6 +59,9 @@ class TermAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("broader")
         return qs.prefetch_related("aliases").annotate(n_records=Count("records", distinct=True))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["hierarchy", "kind"] if obj is not None else ["hierarchy"]
 
     def get_inlines(self, request, obj):
         # Facility details only make sense on camp terms.

@@ -104,7 +104,10 @@ class Testimony(models.Model):
     )
     interview_date = models.DateField(null=True, blank=True)
     interview_date_precision = models.CharField(
-        max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
+        # An exact interview day, with a place, can identify a narrator; keep it coarse by default.
+        max_length=12,
+        choices=DatePrecision.choices,
+        default=DatePrecision.MONTH,
     )
     interviewing_organization = models.ForeignKey(
         Term,
@@ -132,8 +135,17 @@ class Testimony(models.Model):
         return f"{self.record.public_id}: {self.narrator_pseudonym}"
 
     def clean(self):
-        if self.record_id and self.record.kind != RecordKind.TESTIMONY:
+        # In the admin's add form the record is set but not saved yet, so test the object.
+        record = self.record if _has_record(self) else None
+        if record is not None and record.kind != RecordKind.TESTIMONY:
             raise ValidationError(_("Narrator details belong to testimony records only."))
         org = self.interviewing_organization
         if org is not None and org.kind != TermKind.ORGANIZATION:
             raise ValidationError({"interviewing_organization": _("Choose an organization.")})
+
+
+def _has_record(testimony: Testimony) -> bool:
+    try:
+        return testimony.record is not None
+    except Record.DoesNotExist:
+        return False

@@ -77,7 +77,19 @@ class Term(models.Model):
             current = current.broader
         return chain
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_kind = instance.__dict__.get("kind")
+        return instance
+
     def clean(self):
+        stored = getattr(self, "_stored_kind", None)
+        if stored and stored != self.kind:
+            # Aliases, camp details and the records that use the term all assume its kind.
+            raise ValidationError(
+                {"kind": _("A term's kind cannot change; create a new term and retag instead.")}
+            )
         if self.broader_id and self.pk:
             current = self.broader
             while current is not None:
@@ -117,13 +129,16 @@ class Alias(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        if not self.term_id:
+        term = self._term_or_none()
+        if term is None:
             return
         folded = fold_label(self.label)
         # "Urumqi" beside "Ürümqi" is a spelling worth recording, so only identical ones clash.
-        if self.label.strip().casefold() == self.term.preferred_label.strip().casefold():
+        if self.label.strip().casefold() == term.preferred_label.strip().casefold():
             raise ValidationError({"label": _("An alias must differ from the preferred label.")})
-        clash = Alias.objects.filter(kind=self.term.kind, folded=folded).exclude(pk=self.pk)
+        clash = Alias.objects.filter(kind=term.kind, folded=folded).exclude(pk=self.pk)
+        if term.pk:
+            clash = clash.exclude(term=term)
         if clash.exists():
             other = clash.select_related("term").first().term
             raise ValidationError(
@@ -132,6 +147,13 @@ class Alias(models.Model):
                     % {"label": self.label, "other": other}
                 }
             )
+
+    def _term_or_none(self) -> Term | None:
+        # In an admin inline for a new term, the term is set but not saved yet.
+        try:
+            return self.term
+        except Term.DoesNotExist:
+            return None
 
 
 class ExternalIdentifier(models.Model):
