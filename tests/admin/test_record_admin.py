@@ -122,6 +122,11 @@ def form_data(response) -> dict:
     return data
 
 
+def submit(client, url: str, changes: dict):
+    """Load an admin form, change some fields as a person would, and post it."""
+    return client.post(url, form_data(client.get(url)) | changes)
+
+
 def change_url(record) -> str:
     return reverse("admin:archive_record_change", args=[record.pk])
 
@@ -176,40 +181,45 @@ def test_a_passage_with_a_blank_line_is_refused_with_a_message(archivist_client)
 
 
 def test_narrator_details_cannot_be_attached_to_an_article_excerpt(archivist_client):
-    add_url = reverse("admin:archive_record_add")
-    data = form_data(archivist_client.get(add_url))
-    data |= {
-        "kind": "article_excerpt",
-        "title": "An article",
-        "language": "en",
-        "state": "draft",
-        "testimony-TOTAL_FORMS": "1",
-        "testimony-0-narrator_pseudonym": "Narrator K-1",
-        "testimony-0-relation": "survivor",
-    }
-    response = archivist_client.post(add_url, data)
+    response = submit(
+        archivist_client,
+        reverse("admin:archive_record_add"),
+        {
+            "kind": "article_excerpt",
+            "title": "An article",
+            "language": "en",
+            "state": "draft",
+            "testimony-TOTAL_FORMS": "1",
+            "testimony-0-narrator_pseudonym": "Narrator K-1",
+            "testimony-0-relation": "survivor",
+        },
+    )
     assert response.status_code == 200
     assert "Narrator details belong to testimony records only" in response.content.decode()
     assert not Record.objects.filter(title="An article").exists()
 
 
 def test_an_archivist_adds_a_testimony_with_narrator_details(archivist_client):
-    add_url = reverse("admin:archive_record_add")
-    data = form_data(archivist_client.get(add_url))
-    data |= {
-        "kind": "testimony",
-        "title": "Account of a detention",
-        "language": "ug-Arab",
-        "state": "draft",
-        "testimony-TOTAL_FORMS": "1",
-        "testimony-0-narrator_pseudonym": "Narrator K-1",
-        "testimony-0-relation": "survivor",
-        "passages-TOTAL_FORMS": "1",
-        "passages-0-position": "1",
-        "passages-0-role": "body",
-        "passages-0-text": "I was taken in March 2018.",
-    }
-    assert archivist_client.post(add_url, data).status_code == 302
+    assert (
+        submit(
+            archivist_client,
+            reverse("admin:archive_record_add"),
+            {
+                "kind": "testimony",
+                "title": "Account of a detention",
+                "language": "ug-Arab",
+                "state": "draft",
+                "testimony-TOTAL_FORMS": "1",
+                "testimony-0-narrator_pseudonym": "Narrator K-1",
+                "testimony-0-relation": "survivor",
+                "passages-TOTAL_FORMS": "1",
+                "passages-0-position": "1",
+                "passages-0-role": "body",
+                "passages-0-text": "I was taken in March 2018.",
+            },
+        ).status_code
+        == 302
+    )
     record = Record.objects.get(title="Account of a detention")
     assert record.public_id.startswith("T-")
     assert record.testimony.narrator_pseudonym == "Narrator K-1"
@@ -260,34 +270,36 @@ def test_admin_pages_are_closed_to_anonymous_visitors(client, loaded_seeds):
 
 
 def test_a_new_term_with_a_clashing_alias_gets_a_message_not_an_error(archivist_client):
-    add_url = reverse("admin:archive_term_add")
-    data = form_data(archivist_client.get(add_url))
-    data |= {
-        "kind": "organization",
-        "preferred_label": "Hik Vision Digital",
-        "slug": "hik-vision-digital",
-        "aliases-TOTAL_FORMS": "2",
-        "aliases-0-label": "海康威视",  # already an alias of Hikvision
-        "aliases-1-label": "HV Digital",
-    }
-    response = archivist_client.post(add_url, data)
+    response = submit(
+        archivist_client,
+        reverse("admin:archive_term_add"),
+        {
+            "kind": "organization",
+            "preferred_label": "Hik Vision Digital",
+            "slug": "hik-vision-digital",
+            "aliases-TOTAL_FORMS": "2",
+            "aliases-0-label": "海康威视",  # already an alias of Hikvision
+            "aliases-1-label": "HV Digital",
+        },
+    )
     assert response.status_code == 200
     assert "already names Hikvision" in response.content.decode()
     assert not Term.objects.filter(slug="hik-vision-digital").exists()
 
 
 def test_the_same_spelling_twice_in_one_form_is_refused(archivist_client):
-    add_url = reverse("admin:archive_term_add")
-    data = form_data(archivist_client.get(add_url))
-    data |= {
-        "kind": "place",
-        "preferred_label": "Kashgar",
-        "slug": "kashgar",
-        "aliases-TOTAL_FORMS": "2",
-        "aliases-0-label": "Kashi",
-        "aliases-1-label": "KASHI",
-    }
-    response = archivist_client.post(add_url, data)
+    response = submit(
+        archivist_client,
+        reverse("admin:archive_term_add"),
+        {
+            "kind": "place",
+            "preferred_label": "Kashgar",
+            "slug": "kashgar",
+            "aliases-TOTAL_FORMS": "2",
+            "aliases-0-label": "Kashi",
+            "aliases-1-label": "KASHI",
+        },
+    )
     assert response.status_code == 200
     assert "are the same spelling" in response.content.decode()
     assert not Term.objects.filter(slug="kashgar").exists()
