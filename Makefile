@@ -32,9 +32,14 @@ venv-main: $(VENV)/.main-installed
 setup: venv-main
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seeds
+	$(BIN)/python manage.py rebuild_index --if-empty
 	$(BIN)/python manage.py ensure_dev_admin
 
+# The index worker runs beside the web server, so every edit reaches search within a second;
+# stopping `make run` stops both.
 run: setup
+	@$(BIN)/python manage.py index_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: venv

@@ -7,3 +7,8 @@ class ArchiveConfig(AppConfig):
     name = "archive"
     verbose_name = "Testimony Archive"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from archive.search import signals
+
+        signals.connect()

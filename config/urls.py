@@ -1,7 +1,7 @@
 """Root URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Testimony Archive"
 admin.site.site_title = "Testimony Archive"
@@ -9,4 +9,5 @@ admin.site.index_title = "Archive administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("archive.urls")),
 ]

@@ -1,14 +1,27 @@
-"""Shared fixtures: a real database holding the real seeds, and real users."""
+"""Shared fixtures: a real database holding the real seeds, a real Whoosh index per test."""
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from archive.models import IdentifierCounter, Record, Source, Term
+from archive.search import engine
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def pytest_sessionstart(session):
+    """Django deletes an old SQLite test database but not its -wal/-shm files; a stale WAL
+    beside a new database file (left by a killed worker process) makes SQLite fail."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
 
 
 def _seeds_present() -> bool:
@@ -16,10 +29,25 @@ def _seeds_present() -> bool:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the seeds once per session; each test runs in a transaction that rolls back."""
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Load and index the seeds once per session; each test gets a copy of that index and
+    runs in a transaction that rolls back."""
     with django_db_blocker.unblock():
         call_command("load_seeds", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def search_index(request, settings, tmp_path):
+    """A private copy of the session's seed index, so tests that index cannot affect others."""
+    template = Path(settings.ARCHIVE_INDEX_DIR)
+    private = tmp_path / "index"
+    if (template / "current").exists():
+        generation = (template / "current").resolve()
+        shutil.copytree(generation, private / generation.name)
+        (private / "current").symlink_to(generation.name)
+    settings.ARCHIVE_INDEX_DIR = private
+    settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(private / "current")
+    yield private
 
 
 @pytest.fixture
@@ -29,9 +57,11 @@ def seeds_dir() -> Path:
 
 @pytest.fixture
 def loaded_seeds(db):
-    # Transactional tests (the browser ones) start from a flushed database.
+    # Transactional tests (the browser ones) start from a flushed database: load the seeds
+    # again and rebuild, since the copied index names records that no longer exist.
     if not _seeds_present():
         call_command("load_seeds", stdout=io.StringIO())
+        engine.rebuild()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The archive's models, one module per concern."""
 
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
+from .search import IndexQueue
 from .sources import Source
 from .testimony import Testimony
 from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
@@ -10,6 +11,7 @@ __all__ = [
     "Camp",
     "ExternalIdentifier",
     "IdentifierCounter",
+    "IndexQueue",
     "ImportWarning",
     "Passage",
     "Record",

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from archive import hashing
 from archive.dates import DatePrecision, format_partial_date, period_end
 
+from .search import coalesce_index_updates
 from .vocabulary import Term
 
 
@@ -158,7 +159,7 @@ class Record(models.Model):
         self._stored_public_id = self.public_id
 
     def get_absolute_url(self):
-        return reverse("admin:archive_record_change", args=[self.pk])
+        return reverse("archive:record", args=[self.public_id])
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -298,12 +299,13 @@ def deferred_rehash() -> Iterator[None]:
         return
     pending: set[int] = set()
     token = _pending_rehash.set(pending)
-    try:
-        yield
-    finally:
-        _pending_rehash.reset(token)
-    for pk in sorted(pending):
-        Record.rehash(pk)
+    with coalesce_index_updates():
+        try:
+            yield
+        finally:
+            _pending_rehash.reset(token)
+        for pk in sorted(pending):
+            Record.rehash(pk)
 
 
 @receiver(post_save, sender=Passage)

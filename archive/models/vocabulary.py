@@ -20,6 +20,18 @@ class TermKind(models.TextChoices):
     ETHNIC_GROUP = "ethnic_group", _("ethnic group")
 
 
+# The search field (and query-language prefix) of each kind: camp:, practice:, org:, …
+SEARCH_FIELD = {
+    TermKind.CAMP: "camp",
+    TermKind.PRACTICE: "practice",
+    TermKind.TECHNOLOGY: "technology",
+    TermKind.ORGANIZATION: "org",
+    TermKind.PLACE: "place",
+    TermKind.PERSON: "person",
+    TermKind.ETHNIC_GROUP: "group",
+}
+
+
 def fold_label(label: str) -> str:
     """Case- and diacritic-insensitive key, so "Ürümqi" and "urumqi" count as one spelling."""
     decomposed = unicodedata.normalize("NFKD", label.strip())
@@ -65,8 +77,19 @@ class Term(models.Model):
     def __str__(self):
         return f"{self.preferred_label} ({self.get_kind_display()})"
 
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_slug", None)
+        self._slug_changed = stored is not None and stored != self.slug
+        super().save(*args, **kwargs)
+        self._stored_slug = self.slug
+
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def search_query(self) -> str:
+        """The query that finds records tagged with this term, e.g. camp:dabancheng-1."""
+        return f"{SEARCH_FIELD[self.kind]}:{self.slug}"
 
     def ancestors(self) -> list["Term"]:
         """Broader terms from the nearest up; stops at a cycle instead of looping forever."""
@@ -81,6 +104,7 @@ class Term(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._stored_kind = instance.__dict__.get("kind")
+        instance._stored_slug = instance.__dict__.get("slug")
         return instance
 
     def clean(self):

@@ -1,5 +1,7 @@
 """Settings shared by every environment; dev, test and production build on these."""
 
+from pathlib import Path
+
 from config.env import BASE_DIR, data_dir, database, env_list, env_str
 
 DATA_DIR = data_dir()
@@ -20,7 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    # Before haystack, so our rebuild_index/update_index/clear_index (single writer) win.
     "archive",
+    "haystack",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +72,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Search: the Whoosh index lives in generations under ARCHIVE_INDEX_DIR; "current" points at
+# the live one. Only the index worker writes it (see docs/search.md).
+ARCHIVE_INDEX_DIR = Path(env_str("ARCHIVE_INDEX_DIR", str(DATA_DIR / "index")))
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "archive.search.backend.ArchiveWhooshEngine",
+        "PATH": str(ARCHIVE_INDEX_DIR / "current"),
+        "INCLUDE_SPELLING": False,  # slow, and suggests words from documents a user may not see
+    },
+}
+HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # the outbox does this
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

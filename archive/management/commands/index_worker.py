@@ -1,0 +1,40 @@
+"""manage.py index_worker: the single writer that applies the search outbox to the index."""
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+
+from archive.search import engine
+
+
+class Command(BaseCommand):
+    help = (
+        "Apply queued index updates in batches, one writer at a time. Runs until stopped; "
+        "--once drains the queue and exits."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Drain the queue, then exit.")
+        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--poll", type=float, default=1.0, help="Seconds between polls.")
+
+    def handle(self, *args, once: bool, batch_size: int, poll: float, **options):
+        if once:
+            self.stdout.write(f"applied {engine.drain(batch_size)} queued update(s)")
+            return
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True  # finish the batch in hand, then leave
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write("index worker running")
+        while not stopping:
+            applied = engine.apply_queue(batch_size)
+            if applied:
+                self.stdout.write(f"applied {applied} queued update(s)")
+            else:
+                time.sleep(poll)

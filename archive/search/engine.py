@@ -1,0 +1,319 @@
+"""The Whoosh index: where it lives, the single writer that applies the outbox, and rebuilds.
+
+Everything engine-specific about writing sits here and in backend.py, so another engine could
+replace Whoosh behind the same functions.
+
+Layout under settings.ARCHIVE_INDEX_DIR:
+    gen-<time>-<pid>/   one complete Whoosh index per generation
+    current -> gen-…    symlink to the live generation, switched atomically by rebuild
+    writer.lock         flock held by whoever writes: the worker per batch, rebuild throughout
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from archive.models import IndexQueue, Record
+
+WRITER_LIMIT_MB = 256
+CRASH_POINT_ENV = "ARCHIVE_INDEX_CRASH_POINT"  # fault injection for the crash-recovery test
+
+
+def index_root() -> Path:
+    return Path(settings.ARCHIVE_INDEX_DIR)
+
+
+@cache
+def _haystack():
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    unified = connections["default"].get_unified_index()
+    _, schema = backend.build_schema(unified.all_searchfields())
+    indexes = {
+        model._meta.label_lower: unified.get_index(model) for model in unified.get_indexed_models()
+    }
+    return backend, schema, indexes
+
+
+def schema():
+    return _haystack()[1]
+
+
+_held = threading.local()
+
+
+@contextmanager
+def writer_lock(wait: bool = True) -> Iterator[bool]:
+    """Hold the one writer lock; yields False if wait=False and another process holds it.
+
+    Re-entrant within a thread: flock locks belong to an open file, so taking it again on a
+    second open of the same file from the same process would wait for ourselves forever.
+    """
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield True
+        finally:
+            _held.depth -= 1
+        return
+    root = index_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "writer.lock", "a+") as handle:
+        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, flags)
+        except BlockingIOError:
+            yield False
+            return
+        _held.depth = 1
+        try:
+            yield True
+        finally:
+            _held.depth = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_generation() -> Path:
+    """The live index directory, created empty on first use."""
+    link = index_root() / "current"
+    if not link.exists():
+        with writer_lock():
+            if not link.exists():
+                _switch_to(_new_generation())
+    return Path(os.path.realpath(link))
+
+
+def _new_generation() -> Path:
+    path = (
+        index_root() / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+    )
+    path.mkdir(parents=True)
+    whoosh_index.create_in(str(path), schema())
+    return path
+
+
+def _switch_to(path: Path) -> None:
+    link = index_root() / "current"
+    tmp = index_root() / f".current-{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(path.name)
+    os.replace(tmp, link)  # atomic: readers see the old or the new generation, never neither
+
+
+_local = threading.local()
+
+
+def open_index():
+    """The live index, reopened when rebuild has switched generations."""
+    path = current_generation()
+    cached = getattr(_local, "index", None)
+    if cached is None or cached[0] != path:
+        _local.index = (path, whoosh_index.open_dir(str(path), schema=schema()))
+        _local.searcher = None
+    return _local.index[1]
+
+
+def searcher():
+    """A per-thread searcher, refreshed cheaply when the index has new commits."""
+    index = open_index()
+    current = getattr(_local, "searcher", None)
+    if current is None:
+        current = index.searcher()
+    else:
+        current = current.refresh()
+    _local.searcher = current
+    return current
+
+
+def document_count() -> int:
+    return open_index().doc_count()
+
+
+# -- documents --------------------------------------------------------------------------------
+
+
+def _documents(records: Iterable[Record]) -> Iterator[dict]:
+    backend, _, indexes = _haystack()
+    record_index, passage_index = indexes["archive.record"], indexes["archive.passage"]
+    for record in records:
+        yield _whoosh_doc(backend, record_index.full_prepare(record))
+        for passage in record.passages.all():
+            passage.record = record  # reuse the loaded record for the access tokens
+            yield _whoosh_doc(backend, passage_index.full_prepare(passage))
+
+
+def _whoosh_doc(backend, prepared: dict) -> dict:
+    doc = {key: backend._from_python(value) for key, value in prepared.items() if value is not None}
+    doc.pop("boost", None)
+    doc["fingerprint"] = fingerprint(doc)
+    return doc
+
+
+def fingerprint(doc: dict) -> str:
+    """Hash of everything a document was built from, so index_status can spot stale ones."""
+    content = {k: v for k, v in doc.items() if k != "fingerprint"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[
+        :32
+    ]
+
+
+def _records(ids: Iterable[int] | None = None):
+    _, _, indexes = _haystack()
+    records = indexes["archive.record"].index_queryset()
+    return records if ids is None else records.filter(pk__in=list(ids))
+
+
+# -- the single writer ------------------------------------------------------------------------
+
+
+def apply_queue(batch_size: int = 2000) -> int:
+    """Apply up to batch_size queued updates in one index commit; returns rows applied."""
+    with writer_lock():
+        rows = list(IndexQueue.objects.order_by("id").values_list("id", "record_id")[:batch_size])
+        if not rows:
+            return 0
+        record_ids = {record_id for _, record_id in rows}
+        writer = open_index().writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            for record_id in record_ids:
+                writer.delete_by_term("record_id", str(record_id))
+            for doc in _documents(_records(record_ids)):
+                writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        _crash_point("before-index-commit")
+        writer.commit()
+        _crash_point("after-index-commit")
+        # Only the rows read above: rows queued meanwhile describe newer changes.
+        IndexQueue.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()
+        return len(rows)
+
+
+def drain(batch_size: int = 2000) -> int:
+    """Apply the whole queue; returns rows applied."""
+    total = 0
+    while applied := apply_queue(batch_size):
+        total += applied
+    return total
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_POINT_ENV) == name:
+        os._exit(137)  # as if killed: no cleanup, no commit after this point
+
+
+@dataclass
+class RebuildReport:
+    records: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    generation: str = ""
+
+
+def rebuild(*, chunk_size: int = 1000, procs: int = 1) -> RebuildReport:
+    """Build a complete new generation from the database, then switch to it atomically.
+
+    Searches keep using the old generation until the switch. The writer lock is held
+    throughout, so the worker waits instead of contending for Whoosh's lock.
+    """
+    started = time.perf_counter()
+    report = RebuildReport()
+    with writer_lock():
+        # Rows visible now are reflected in what we are about to read; rows that commit later
+        # stay queued and are applied to the new generation afterwards (applying is idempotent).
+        seen = list(IndexQueue.objects.values_list("id", flat=True))
+        path = _new_generation()
+        index = whoosh_index.open_dir(str(path), schema=schema())
+        options = {"limitmb": WRITER_LIMIT_MB}
+        if procs > 1:
+            options |= {"procs": procs, "multisegment": True}
+        writer = index.writer(**options)
+        try:
+            for doc in _documents(_records().order_by("pk").iterator(chunk_size=chunk_size)):
+                writer.add_document(**doc)
+                report.documents += 1
+                report.records += doc["doc_type"] == "record"
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        writer.commit()
+        old = current_generation() if (index_root() / "current").exists() else None
+        _switch_to(path)
+        with transaction.atomic():
+            IndexQueue.objects.filter(id__in=seen).delete()
+        if old is not None and old != path:
+            # Open readers keep their files until they close them (POSIX unlink semantics).
+            shutil.rmtree(old, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    report.generation = path.name
+    return report
+
+
+def clear() -> None:
+    """Switch to an empty generation (documents come back with rebuild or the worker)."""
+    with writer_lock():
+        old = current_generation()
+        _switch_to(_new_generation())
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexStatus:
+    queued: int = 0
+    oldest_queued_seconds: float | None = None
+    database_documents: int = 0
+    index_documents: int = 0
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def in_sync(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def status() -> IndexStatus:
+    """Compare every document the database implies with what the index holds."""
+    from django.utils import timezone
+
+    result = IndexStatus(queued=IndexQueue.objects.count())
+    oldest = IndexQueue.objects.order_by("id").values_list("created_at", flat=True).first()
+    if oldest:
+        result.oldest_queued_seconds = (timezone.now() - oldest).total_seconds()
+    expected = {
+        doc["id"]: doc["fingerprint"] for doc in _documents(_records().iterator(chunk_size=1000))
+    }
+    with open_index().searcher() as s:
+        actual = {fields["id"]: fields.get("fingerprint") for fields in s.all_stored_fields()}
+    result.database_documents, result.index_documents = len(expected), len(actual)
+    result.missing = sorted(expected.keys() - actual.keys())
+    result.extra = sorted(actual.keys() - expected.keys())
+    result.stale = sorted(k for k in expected.keys() & actual.keys() if expected[k] != actual[k])
+    return result
+
+
+def record_filter(record_ids: Iterable[int]):
+    from whoosh.query import Or
+
+    return Or([Term("record_id", str(pk)) for pk in record_ids])

@@ -1,0 +1,43 @@
+"""Search test helpers: create records through the services and index them for real."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from archive.models import Term
+from archive.search import engine
+from archive.search.query import SearchParams, search
+from archive.services.records import PassageInput, record_create
+
+ANONYMOUS = AnonymousUser()
+
+
+def indexed_record(*paragraphs, tags=(), passage_tags=None, **fields):
+    """Create a record and apply the index queue, as the worker would."""
+    fields.setdefault("title", "A test record")
+    fields.setdefault("language", "en")
+    fields.setdefault("kind", "article_excerpt")
+    fields.setdefault("state", "published")
+    passage_tags = passage_tags or {}
+    record = record_create(
+        passages=[
+            PassageInput(p, tags=tuple(Term.objects.filter(slug__in=passage_tags.get(i, []))))
+            for i, p in enumerate(paragraphs, start=1)
+        ],
+        tags=Term.objects.filter(slug__in=tags),
+        **fields,
+    )
+    engine.drain()
+    return record
+
+
+def find(q="", user=ANONYMOUS, **filters):
+    return search(user, SearchParams(q=q, filters={k: list(v) for k, v in filters.items()}))
+
+
+def ids(result) -> list[str]:
+    return [hit.record.public_id for hit in result.hits]
+
+
+def seed_id(key: str) -> str:
+    from archive.models import Record
+
+    return Record.objects.get(import_key=key).public_id
