@@ -16,6 +16,7 @@ from django.db import transaction
 from archive.dates import parse_partial_date
 from archive.models import ImportWarning, Passage, Record, RecordKind, RecordState, Source, Term
 from archive.models.records import PassageRole
+from archive.models.search import coalesce_index_updates
 from archive.services import records as record_services
 from archive.services.records import PassageInput
 from archive.services.text_repair import RepairResult, repair_utf8_read_as_cp874
@@ -286,6 +287,11 @@ def load_seeds(*, seeds_dir: Path, update: bool = False) -> SeedReport:
     specs = read_vocabulary(seeds_dir / "vocabulary.yaml")
     phrases = [s.label for s in specs] + [a.label for s in specs for a in s.aliases]
     plans = plan_articles(seeds_dir, {s.slug for s in specs}, phrases)
+    with coalesce_index_updates():
+        return _write(specs, plans, update)
+
+
+def _write(specs, plans, update) -> SeedReport:
     try:
         report = SeedReport(vocabulary=vocabulary_sync(specs=specs, update=update))
     except (VocabularyError, ValueError) as exc:

@@ -1,0 +1,448 @@
+"""Searching: the query language compiled to Whoosh, run with the user's access filter.
+
+The access filter is part of every engine query (main results, counts, facets, passages,
+suggestions, more-like-this); nothing is filtered after hits are fetched. Counts and facets
+are of records; passages only pick and highlight the best paragraphs of the page's records.
+"""
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from archive import permissions
+from archive.models import Passage, Record, RecordKind, Term, TermKind
+from archive.search import engine
+from archive.search.analysis import analyze, fold, highlight_html, stem
+from archive.search.query_language import (
+    And,
+    Field,
+    Not,
+    Or,
+    Phrase,
+    Range,
+    Word,
+    parse,
+    positive_leaves,
+)
+from archive.search.vocabulary import SearchVocabulary, search_vocabulary
+
+TEXT = "text"
+WORD_RE = re.compile(r"\w+")
+PAGE_SIZE = 20
+PASSAGES_PER_RECORD = 3
+FACET_LIMIT = 15
+SORTS = ("relevance", "date", "-date")
+
+# Query-language field -> (index field, term kinds it resolves against).
+TAG_FIELDS = {
+    "camp": {TermKind.CAMP},
+    "practice": {TermKind.PRACTICE},
+    "technology": {TermKind.TECHNOLOGY},
+    "org": {TermKind.ORGANIZATION},
+    "place": {TermKind.PLACE, TermKind.CAMP},
+    "person": {TermKind.PERSON},
+    "group": {TermKind.ETHNIC_GROUP},
+}
+# Facets shown, in order; the request parameter equals the index field except year.
+FACETS = ("kind", "camp", "practice", "technology", "org", "place", "lang", "year")
+FACET_INDEX_FIELD = {name: ("years" if name == "year" else name) for name in FACETS}
+KIND_ALIASES = {
+    "testimony": RecordKind.TESTIMONY,
+    "testimonies": RecordKind.TESTIMONY,
+    "article": RecordKind.ARTICLE_EXCERPT,
+    "articles": RecordKind.ARTICLE_EXCERPT,
+    "article_excerpt": RecordKind.ARTICLE_EXCERPT,
+    "excerpt": RecordKind.ARTICLE_EXCERPT,
+}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "Chinese",
+    "ug": "Uyghur",
+    "kk": "Kazakh",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "de": "German",
+    "fr": "French",
+    "ky": "Kyrgyz",
+}
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+
+@dataclass
+class PassageHit:
+    number: int
+    highlight: str  # safe HTML
+    url: str
+
+
+@dataclass
+class RecordHit:
+    record: Record
+    score: float | None
+    passages: list[PassageHit]
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    params: SearchParams
+    count: int = 0
+    hits: list[RecordHit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    notice: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.params.page_size))
+
+
+# -- compiling --------------------------------------------------------------------------------
+
+
+class Compiler:
+    """AST -> Whoosh query; aliases expand to every spelling of the term they name."""
+
+    def __init__(self, vocabulary: SearchVocabulary):
+        self.vocabulary = vocabulary
+
+    def compile(self, node) -> wq.Query | None:
+        if isinstance(node, Word):
+            return self.word(node)
+        if isinstance(node, Phrase):
+            return self.phrase(node.text, node.slop, expand=True)
+        if isinstance(node, Field):
+            return self.field(node)
+        if isinstance(node, Not):
+            inner = self.compile(node.child)
+            return wq.Not(inner) if inner is not None else None
+        if isinstance(node, Or):
+            parts = [q for q in (self.compile(c) for c in node.children) if q is not None]
+            return wq.Or(parts) if parts else None
+        if isinstance(node, And):
+            parts = [
+                q
+                for q in (self.compile(c) for c in self.group_aliases(node.children))
+                if q is not None
+            ]
+            return wq.And(parts) if parts else None
+        raise TypeError(node)
+
+    def group_aliases(self, children) -> list:
+        """Join runs of plain words that spell a vocabulary term: Integrated Joint Operations
+        Platform (unquoted) is then one alias, matched as a phrase in any of its spellings."""
+        out, i = [], 0
+        while i < len(children):
+            for n in range(min(self.vocabulary.max_words, len(children) - i), 1, -1):
+                run = children[i : i + n]
+                if all(isinstance(c, Word) and not c.prefix for c in run):
+                    text = " ".join(c.text for c in run)
+                    if self.vocabulary.spellings_of(text):
+                        out.append(Phrase(text))
+                        i += n
+                        break
+            else:
+                out.append(children[i])
+                i += 1
+        return out
+
+    def word(self, node: Word) -> wq.Query | None:
+        if node.prefix:
+            return self.prefix(node.text)
+        return self.phrase(node.text, None, expand=True)
+
+    @staticmethod
+    def prefix(text: str) -> wq.Query | None:
+        """detain*: the index holds stems, so match the folded prefix and its stem
+        ("education*" must find the stem "educ"); in "re-edu*" all but the last part are
+        plain words."""
+        parts = WORD_RE.findall(fold(text))
+        if not parts:
+            return None
+        last = parts[-1]
+        options = {last, stem(last)}
+        prefixes = [wq.Prefix(TEXT, o) for o in sorted(options)]
+        tail = prefixes[0] if len(prefixes) == 1 else wq.Or(prefixes)
+        if len(parts) == 1:
+            return tail
+        return wq.And([*(wq.Term(TEXT, stem(p)) for p in parts[:-1]), tail])
+
+    def phrase(self, text: str, slop: int | None, *, expand: bool) -> wq.Query | None:
+        spellings = self.vocabulary.spellings_of(text) if expand else None
+        variants = [self.exact(s, slop) for s in (spellings or (text,))]
+        variants = [v for v in variants if v is not None]
+        if not variants:
+            return None
+        return variants[0] if len(variants) == 1 else wq.Or(variants)
+
+    @staticmethod
+    def exact(text: str, slop: int | None) -> wq.Query | None:
+        tokens = analyze(text)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return wq.Term(TEXT, tokens[0])
+        return wq.Phrase(TEXT, tokens, slop=slop or 1)
+
+    def field(self, node: Field) -> wq.Query | None:
+        name, value = node.name, node.value
+        if name == "year":
+            if isinstance(value, Range):
+                return wq.Or([wq.Term("years", str(y)) for y in range(value.lo, value.hi + 1)])
+            return wq.Term("years", value.text)
+        text = value.text
+        if name == "kind":
+            return wq.Term("kind", KIND_ALIASES.get(text.lower(), text.lower()))
+        if name == "lang":
+            return wq.Term("lang", text.lower().split("-")[0])
+        if isinstance(value, Word) and value.prefix:
+            return wq.Prefix(name, text.lower())
+        slug = self.vocabulary.slug_for(name, text, TAG_FIELDS[name])
+        return wq.Term(name, slug or text.lower())
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def access_filter(user) -> wq.Query | None:
+    tokens = permissions.search_tokens(user)
+    if tokens is permissions.EVERYTHING:
+        return None
+    return wq.Or([wq.Term("access", t) for t in tokens])
+
+
+def _and(*parts) -> wq.Query:
+    parts = [p for p in parts if p is not None]
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _selection_filter(filters: dict[str, list[str]], skip: str | None = None) -> wq.Query | None:
+    clauses = []
+    for name, values in filters.items():
+        if name == skip or not values:
+            continue
+        index_field = FACET_INDEX_FIELD.get(name, name)
+        clauses.append(wq.Or([wq.Term(index_field, v.lower()) for v in values]))
+    return wq.And(clauses) if clauses else None
+
+
+def clean_filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keep known facet parameters with short, non-empty values; drop everything else."""
+    return {
+        name: sorted({v.strip().lower() for v in values if v and v.strip() and len(v) <= 120})
+        for name, values in raw.items()
+        if name in FACETS and any(v and v.strip() for v in values)
+    }
+
+
+def search(user, params: SearchParams) -> SearchResult:
+    """Run a search as `user` sees the archive."""
+    params.filters = clean_filters(params.filters)
+    result = SearchResult(params=params)
+    parsed = parse(params.q)
+    result.notice = parsed.notice
+    vocabulary = search_vocabulary()
+    compiler = Compiler(vocabulary)
+    user_query = compiler.compile(parsed.node) if parsed.node is not None else None
+    if parsed.node is not None and user_query is None:
+        result.notice = result.notice or "Nothing searchable in the query; showing everything."
+    base = _and(wq.Term("doc_type", "record"), access_filter(user))
+    main_query = user_query or wq.Every()
+    selections = params.filters
+    sortedby = None
+    if params.sort in ("date", "-date") or user_query is None:
+        sortedby = sorting.FieldFacet("sort_date", reverse=params.sort != "-date")
+
+    s = engine.searcher()
+    shared_facets = {
+        name: sorting.FieldFacet(FACET_INDEX_FIELD[name], allow_overlap=True, maptype=sorting.Count)
+        for name in FACETS
+        if not selections.get(name)
+    }
+    page = s.search_page(
+        main_query,
+        max(1, params.page),
+        pagelen=params.page_size,
+        filter=_and(base, _selection_filter(selections)),
+        sortedby=sortedby,
+        groupedby=shared_facets or None,
+        terms=False,
+    )
+    result.count = page.total
+    groups = {name: page.results.groups(name) for name in shared_facets}
+    for name in FACETS:
+        if selections.get(name):
+            # Counts for a facet with a selection ignore that facet's own selection, so its
+            # other values show how many records choosing them instead (OR) would give.
+            facet = sorting.FieldFacet(
+                FACET_INDEX_FIELD[name], allow_overlap=True, maptype=sorting.Count
+            )
+            other = s.search(
+                main_query,
+                filter=_and(base, _selection_filter(selections, skip=name)),
+                groupedby={name: facet},
+                limit=1,
+                terms=False,
+            )
+            groups[name] = other.groups(name)
+    result.facets = _facet_values(groups, selections)
+
+    ids = [int(hit["record_id"]) for hit in page]
+    scores = {int(hit["record_id"]): (hit.score if sortedby is None else None) for hit in page}
+    records = Record.objects.select_related("source").in_bulk(ids)
+    passages = _best_passages(s, user, parsed.node, compiler, ids) if user_query else {}
+    result.hits = [
+        RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
+    ]
+    if result.count == 0 and parsed.node is not None:
+        result.suggestion = _suggest(s, user, params, parsed.node, vocabulary, base)
+    return result
+
+
+def _facet_values(groups: dict, selections: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+    slugs = {v for name, counts in groups.items() if name in TAG_FIELDS for v in counts}
+    labels = dict(Term.objects.filter(slug__in=slugs).values_list("slug", "preferred_label"))
+    facets = {}
+    for name in FACETS:
+        counts = {
+            (k.decode() if isinstance(k, bytes) else str(k)): v
+            for k, v in groups.get(name, {}).items()
+            if k not in (None, "", b"")  # records with no value in this field
+        }
+        chosen = set(selections.get(name, []))
+        for value in chosen:
+            counts.setdefault(value, 0)
+        ordered = sorted(counts.items(), key=lambda kv: (kv[0] not in chosen, -kv[1], kv[0]))
+        if name == "year":
+            ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+        shown = [kv for kv in ordered if kv[1] > 0 or kv[0] in chosen][:FACET_LIMIT] + [
+            kv for kv in ordered[FACET_LIMIT:] if kv[0] in chosen
+        ]
+        facets[name] = [
+            FacetValue(value, _facet_label(name, value, labels), count, value in chosen)
+            for value, count in shown
+        ]
+    return facets
+
+
+def _facet_label(name: str, value: str, labels: dict[str, str]) -> str:
+    if name == "kind":
+        return str(RecordKind(value).label) if value in RecordKind.values else value
+    if name == "lang":
+        return LANGUAGE_NAMES.get(value, value)
+    return labels.get(value, value)
+
+
+def _best_passages(s, user, node, compiler: Compiler, record_ids: list[int]) -> dict:
+    """Top passages of each listed record for the query's positive words and phrases."""
+    leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
+    leaves = [q for q in leaves if q is not None]
+    if not leaves or not record_ids:
+        return {}
+    passage_query = wq.Or(leaves)
+    hits = s.search(
+        passage_query,
+        filter=_and(
+            wq.Term("doc_type", "passage"), access_filter(user), engine.record_filter(record_ids)
+        ),
+        limit=PASSAGES_PER_RECORD * len(record_ids) * 4,
+        terms=False,
+    )
+    best: dict[int, list[int]] = {}
+    for hit in hits:
+        numbers = best.setdefault(int(hit["record_id"]), [])
+        if len(numbers) < PASSAGES_PER_RECORD:
+            numbers.append(int(hit["number"]))
+    terms = _highlight_terms(s, passage_query)
+    texts = {
+        (p.record_id, p.number): p
+        for p in Passage.objects.filter(record_id__in=best.keys()).select_related("record")
+        if p.number in best.get(p.record_id, ())
+    }
+    out: dict[int, list[PassageHit]] = {}
+    for record_id, numbers in best.items():
+        for number in numbers:
+            passage = texts.get((record_id, number))
+            if passage is None:  # index ahead of or behind the database for a moment
+                continue
+            url = f"{passage.record.get_absolute_url()}#p{number}"
+            out.setdefault(record_id, []).append(
+                PassageHit(number, highlight_html(passage.text, terms), url)
+            )
+    return out
+
+
+def _highlight_terms(s, query: wq.Query) -> set[str]:
+    terms = set()
+    for fieldname, text in query.existing_terms(s.reader(), expand=True):
+        if fieldname == TEXT:
+            terms.add(text.decode() if isinstance(text, bytes) else text)
+    return terms
+
+
+def _suggest(s, user, params, node, vocabulary: SearchVocabulary, base) -> str | None:
+    """A corrected query, offered only if it finds something this user may see."""
+    words = [leaf for leaf in positive_leaves(node) if isinstance(leaf, Word) and not leaf.prefix]
+    known = list(vocabulary.by_spelling)
+    corrector = s.corrector(TEXT)
+    for word in words:
+        folded = fold(word.text)
+        candidates = difflib.get_close_matches(folded, known, n=3, cutoff=0.8)
+        # The index holds stems, so correct the stem ("survaillance" -> "survail" -> "surveil").
+        candidates += [c for c in corrector.suggest(stem(folded), limit=3) if c != stem(folded)]
+        for candidate in candidates:
+            if candidate == folded:
+                continue
+            suggestion = params.q.replace(word.text, candidate, 1)
+            compiled = Compiler(vocabulary).compile(parse(suggestion).node)
+            if compiled is None:
+                continue
+            found = s.search(
+                compiled,
+                filter=_and(base, _selection_filter(params.filters)),
+                limit=1,
+                terms=False,
+            )
+            if found.scored_length() > 0:
+                return suggestion
+    return None
+
+
+def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
+    """Records similar to `record` that the user may see. The caller checks the user may see
+    `record` itself; the access filter is passed into Whoosh's own more_like, because
+    haystack's more_like_this ignored narrow() and returned restricted documents."""
+    s = engine.searcher()
+    docnum = s.document_number(id=f"archive.record.{record.pk}")
+    if docnum is None:
+        return []
+    hits = s.more_like(
+        docnum,
+        TEXT,
+        text=record.canonical_text(),
+        top=limit + 1,
+        numterms=25,
+        filter=_and(wq.Term("doc_type", "record"), access_filter(user)),
+    )
+    ids = [int(h["record_id"]) for h in hits if int(h["record_id"]) != record.pk][:limit]
+    records = Record.objects.in_bulk(ids)
+    return [records[pk] for pk in ids if pk in records]

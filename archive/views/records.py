@@ -1,0 +1,40 @@
+"""The public record page and more-like-this."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from archive.permissions import get_visible_record_or_404
+from archive.search.query import more_like_this
+
+
+@require_GET
+def record_detail(request, public_id: str):
+    record = get_visible_record_or_404(request.user, public_id=public_id)
+    passages = record.passages.order_by("position", "number").prefetch_related("tags")
+    context = {
+        "record": record,
+        "passages": passages,
+        "tags": record.tags.order_by("kind", "preferred_label"),
+        "similar": more_like_this(request.user, record),
+    }
+    return render(request, "archive/record_detail.html", context)
+
+
+@require_GET
+def more_like_this_api(request, public_id: str):
+    record = get_visible_record_or_404(request.user, public_id=public_id)
+    return JsonResponse(
+        {
+            "id": record.public_id,
+            "results": [
+                {
+                    "id": r.public_id,
+                    "title": r.title,
+                    "url": request.build_absolute_uri(r.get_absolute_url()),
+                }
+                for r in more_like_this(request.user, record, limit=10)
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,88 @@
+"""The search page, its JSON twin, and the query-syntax help."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from archive.search.params import params_from_querydict
+from archive.search.query import FACETS, search
+
+
+@require_GET
+def search_page(request):
+    params = params_from_querydict(request.GET)
+    result = search(request.user, params) if (params.q or params.filters) else None
+    return render(
+        request,
+        "archive/search.html",
+        {"params": params, "result": result, "facet_names": FACET_TITLES},
+    )
+
+
+FACET_TITLES = {
+    "kind": "Kind",
+    "camp": "Camp",
+    "practice": "Practice",
+    "technology": "Technology",
+    "org": "Organization",
+    "place": "Place",
+    "lang": "Language",
+    "year": "Year of events",
+}
+
+
+@require_GET
+def search_api(request):
+    params = params_from_querydict(request.GET)
+    result = search(request.user, params)
+    return JsonResponse(
+        {
+            "count": result.count,
+            "page": params.page,
+            "pages": result.pages,
+            "results": [
+                {
+                    "id": hit.record.public_id,
+                    "kind": hit.record.kind,
+                    "title": hit.record.title,
+                    "date": _iso_partial(hit.record),
+                    "url": request.build_absolute_uri(hit.record.get_absolute_url()),
+                    "score": hit.score,
+                    "passages": [
+                        {
+                            "n": p.number,
+                            "highlight": p.highlight,
+                            "url": request.build_absolute_uri(p.url),
+                        }
+                        for p in hit.passages
+                    ],
+                }
+                for hit in result.hits
+            ],
+            "facets": {
+                name: [
+                    {"slug": v.value, "label": v.label, "count": v.count}
+                    for v in result.facets.get(name, [])
+                ]
+                for name in FACETS
+            },
+            "suggestion": result.suggestion,
+            "notice": result.notice,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _iso_partial(record) -> str | None:
+    if record.event_start is None:
+        return None
+    precision = record.event_start_precision
+    return {"day": record.event_start.isoformat(), "year": str(record.event_start.year)}.get(
+        precision, record.event_start.strftime("%Y-%m")
+    )
+
+
+@require_GET
+def search_help(request):
+    return render(request, "archive/search_help.html", {"search_url": reverse("archive:search")})

@@ -1,0 +1,55 @@
+"""A lawyer searches, narrows by a facet, and jumps to the cited passage, in a real browser."""
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_search_facet_and_jump_to_the_passage(loaded_seeds, page, screenshot):
+    page.goto("/search/")
+    page.get_by_label("Search testimony and articles").fill("surveillance cameras")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url("**/search/?q=surveillance+cameras**")
+    heading = page.get_by_role("heading", level=1)
+    total = int(re.match(r"(\d+)", heading.inner_text())[1])
+    assert total > 1
+    screenshot("results")
+
+    # Narrow to one organization with the facet form (a plain GET form, no JavaScript).
+    page.locator("aside.facets input[name=org][value=hikvision]").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**org=hikvision**")
+    narrowed = int(re.match(r"(\d+)", heading.inner_text())[1])
+    assert 0 < narrowed < total
+    assert page.locator("aside.facets input[name=org][value=hikvision]").is_checked()
+    screenshot("narrowed")
+
+    link = page.locator("ol.hits .passage a.pn").first
+    anchor = link.get_attribute("href").split("#")[1]
+    link.click()
+    page.wait_for_url(f"**/records/*/#{anchor}")
+    target = page.locator(f"section#{anchor}")
+    assert target.is_visible()
+    assert "mark" not in target.inner_html()  # the record page shows the text as stored
+    assert page.evaluate("location.hash") == f"#{anchor}"
+    screenshot("passage")
+
+
+def test_bad_syntax_shows_a_notice_not_an_error(loaded_seeds, page, screenshot):
+    page.goto('/search/?q="glove+factory')
+    assert page.get_by_role("status").inner_text().startswith("Unbalanced quote")
+    assert page.get_by_role("heading", level=1).inner_text() == "1 record"
+    screenshot("notice")
+
+
+def test_the_pages_work_without_javascript(loaded_seeds, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/search/?q=Uyghur")
+    page.locator("aside.facets input[name=kind]").first.check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "kind=article_excerpt" in page.url
+    assert page.get_by_role("heading", level=1).inner_text() == "8 records"
+    context.close()

@@ -1,0 +1,91 @@
+"""Nothing a user may not see reaches them through search: not a hit, a count, a facet, a
+highlight, a suggestion, more-like-this, the JSON API or the record page."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+
+from archive.models import Term
+from archive.search.query import more_like_this
+from tests.search.helpers import find, ids, indexed_record
+
+pytestmark = pytest.mark.django_db
+
+SECRET_TEXT = (
+    "The zanzibarite compound near the reservoir held the narrator for eleven months; "
+    "Hikvision cameras watched every cell of the zanzibarite compound."
+)
+
+
+@pytest.fixture
+def researcher():
+    return get_user_model().objects.create_user("researcher", password="x" * 16)
+
+
+@pytest.fixture
+def staff():
+    return get_user_model().objects.create_user("clerk", password="x" * 16, is_staff=True)
+
+
+@pytest.fixture
+def hidden():
+    """An unpublished record: a unique word, a unique tag, and text like a published one."""
+    Term.objects.create(kind="organization", slug="secretco", preferred_label="SecretCo")
+    before = {
+        "count": find("Hikvision cameras").count,
+        "org": {v.value: v.count for v in find("Hikvision").facets["org"]},
+    }
+    record = indexed_record(
+        SECRET_TEXT, title="Unpublished account", state="draft", tags=["secretco", "hikvision"]
+    )
+    return record, before
+
+
+@pytest.mark.parametrize("who", ["anonymous", "researcher"])
+def test_an_unpublished_record_never_surfaces_in_search(who, hidden, researcher):
+    user = AnonymousUser() if who == "anonymous" else researcher
+    record, before = hidden
+    assert find("zanzibarite", user=user).count == 0
+    assert find("org:secretco", user=user).count == 0
+    assert find("", user=user, org=["secretco"]).count == 0
+    # Counts and facets do not move.
+    assert find("Hikvision cameras", user=user).count == before["count"]
+    after = find("Hikvision", user=user)
+    assert {v.value: v.count for v in after.facets["org"]} == before["org"]
+    assert "secretco" not in {v.value for vs in after.facets.values() for v in vs}
+    # No highlight, passage or identifier of it anywhere in a result.
+    for result in (after, find("reservoir narrator eleven months", user=user)):
+        assert record.public_id not in ids(result)
+        assert all("zanzibarite" not in p.highlight for h in result.hits for p in h.passages)
+    # The suggestion for a near miss never names the hidden word.
+    assert find("zanzibarit", user=user).suggestion in (None, "") or "zanzibarite" not in (
+        find("zanzibarit", user=user).suggestion
+    )
+
+
+def test_more_like_this_never_offers_the_hidden_record(hidden, researcher):
+    record, _ = hidden
+    twin = indexed_record(SECRET_TEXT.replace("zanzibarite", "walled"), title="Published twin")
+    for user in (AnonymousUser(), researcher):
+        assert record not in more_like_this(user, twin, limit=20)
+
+
+def test_staff_find_what_they_may_see(hidden, staff):
+    record, _ = hidden
+    assert ids(find("zanzibarite", user=staff)) == [record.public_id]
+    assert find("", user=staff, org=["secretco"]).count == 1
+
+
+def test_hidden_record_page_and_api_answer_404(client, hidden, researcher):
+    record, _ = hidden
+    for c in (client,):
+        assert c.get(f"/records/{record.public_id}/").status_code == 404
+        assert c.get(f"/api/v1/records/{record.public_id}/more-like-this/").status_code == 404
+        body = c.get("/api/v1/search/", {"q": "zanzibarite"}).json()
+        assert body["count"] == 0 and body["results"] == []
+    client.force_login(researcher)
+    assert client.get(f"/records/{record.public_id}/").status_code == 404
+    page = client.get("/search/", {"q": "zanzibarite"}).content.decode()
+    assert "0 records" in page
+    assert record.public_id not in page and "Unpublished account" not in page
+    assert "reservoir" not in page  # no snippet of its text
