@@ -41,6 +41,7 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
     source = ExactField()
     access = ExactMultiField()
     sort_date = indexes.DateTimeField(null=True)
+    dated = ExactField()  # "1" or "0", so undated records sort last either way
     camp = ExactMultiField()
     practice = ExactMultiField()
     technology = ExactMultiField()
@@ -85,6 +86,9 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_access(self, record):
         return permissions.index_tokens(record)
+
+    def prepare_dated(self, record):
+        return "1" if self.prepare_sort_date(record) else "0"
 
     def prepare_sort_date(self, record):
         date = record.event_start or (record.source.published_on if record.source else None)

@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from archive.models import IndexQueue, Record
+from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
 CRASH_POINT_ENV = "ARCHIVE_INDEX_CRASH_POINT"  # fault injection for the crash-recovery test
@@ -134,7 +135,7 @@ def searcher():
     index = open_index()
     current = getattr(_local, "searcher", None)
     if current is None:
-        current = index.searcher()
+        current = index.searcher(weighting=LocalBM25())
     else:
         current = current.refresh()
     _local.searcher = current

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from whoosh import query as wq
 from whoosh import sorting
 
@@ -25,9 +26,11 @@ from archive.search.query_language import (
     Phrase,
     Range,
     Word,
+    describe,
     parse,
     positive_leaves,
 )
+from archive.search.scoring import LocalExpansion
 from archive.search.vocabulary import SearchVocabulary, search_vocabulary
 
 TEXT = "text"
@@ -263,14 +266,21 @@ def search(user, params: SearchParams) -> SearchResult:
     vocabulary = search_vocabulary()
     compiler = Compiler(vocabulary)
     user_query = compiler.compile(parsed.node) if parsed.node is not None else None
-    if parsed.node is not None and user_query is None:
-        result.notice = result.notice or "Nothing searchable in the query; showing everything."
+    if params.q.strip() and user_query is None:
+        result.notice = result.notice or "Nothing searchable in the query: no words to look for."
+        return result
     base = _and(wq.Term("doc_type", "record"), access_filter(user))
     main_query = user_query or wq.Every()
     selections = params.filters
     sortedby = None
     if params.sort in ("date", "-date") or user_query is None:
-        sortedby = sorting.FieldFacet("sort_date", reverse=params.sort != "-date")
+        # Undated records come last in both directions.
+        sortedby = sorting.MultiFacet(
+            [
+                sorting.FieldFacet("dated", reverse=True),
+                sorting.FieldFacet("sort_date", reverse=params.sort != "-date"),
+            ]
+        )
 
     s = engine.searcher()
     shared_facets = {
@@ -306,10 +316,15 @@ def search(user, params: SearchParams) -> SearchResult:
             groups[name] = other.groups(name)
     result.facets = _facet_values(groups, selections)
 
-    ids = [int(hit["record_id"]) for hit in page]
+    # Whoosh clamps a page past the end to the last page; past the end there is nothing.
+    beyond = page.pagenum != max(1, params.page)
+    ids = [] if beyond else [int(hit["record_id"]) for hit in page]
     scores = {int(hit["record_id"]): (hit.score if sortedby is None else None) for hit in page}
-    records = Record.objects.select_related("source").in_bulk(ids)
-    passages = _best_passages(s, user, parsed.node, compiler, ids) if user_query else {}
+    # SECURITY: the index can lag the database (a record unpublished a moment ago); show a
+    # hit only if the database agrees the user may see it now.
+    records = permissions.visible_records(user).select_related("source").in_bulk(ids)
+    visible_ids = [pk for pk in ids if pk in records]
+    passages = _best_passages(s, user, parsed.node, compiler, visible_ids) if user_query else {}
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
@@ -359,25 +374,31 @@ def _best_passages(s, user, node, compiler: Compiler, record_ids: list[int]) -> 
     if not leaves or not record_ids:
         return {}
     passage_query = wq.Or(leaves)
+    # The page's records are part of the query, not only a filter, so Whoosh intersects the
+    # query with their few passages instead of scoring every matching passage in the index.
     hits = s.search(
-        passage_query,
-        filter=_and(
-            wq.Term("doc_type", "passage"), access_filter(user), engine.record_filter(record_ids)
-        ),
-        limit=PASSAGES_PER_RECORD * len(record_ids) * 4,
+        wq.And([engine.record_filter(record_ids), wq.Term("doc_type", "passage"), passage_query]),
+        filter=access_filter(user),
+        limit=None,
         terms=False,
     )
     best: dict[int, list[int]] = {}
-    for hit in hits:
+    for hit in hits:  # best first
         numbers = best.setdefault(int(hit["record_id"]), [])
-        if len(numbers) < PASSAGES_PER_RECORD:
+        if len(numbers) < PASSAGES_PER_RECORD:  # one long record cannot crowd out the others
             numbers.append(int(hit["number"]))
     terms = _highlight_terms(s, passage_query)
-    texts = {
-        (p.record_id, p.number): p
-        for p in Passage.objects.filter(record_id__in=best.keys()).select_related("record")
-        if p.number in best.get(p.record_id, ())
-    }
+    wanted = Q()
+    for record_id, numbers in best.items():
+        wanted |= Q(record_id=record_id, number__in=numbers)
+    texts = (
+        {
+            (p.record_id, p.number): p
+            for p in Passage.objects.filter(wanted).select_related("record")
+        }
+        if best
+        else {}
+    )
     out: dict[int, list[PassageHit]] = {}
     for record_id, numbers in best.items():
         for number in numbers:
@@ -399,32 +420,53 @@ def _highlight_terms(s, query: wq.Query) -> set[str]:
     return terms
 
 
+MAX_SUGGEST_WORDS = 3
+MAX_CANDIDATES = 3
+
+
 def _suggest(s, user, params, node, vocabulary: SearchVocabulary, base) -> str | None:
-    """A corrected query, offered only if it finds something this user may see."""
+    """A corrected query, offered only if it finds something this user may see.
+
+    SECURITY: a candidate word must find a document the user may see on its own, not only
+    as part of the whole query, or "-secretword secret" would suggest words that exist
+    only in hidden records. Bounded, since a long misspelled query must not cost seconds.
+    """
     words = [leaf for leaf in positive_leaves(node) if isinstance(leaf, Word) and not leaf.prefix]
     known = list(vocabulary.by_spelling)
     corrector = s.corrector(TEXT)
-    for word in words:
+    compiler = Compiler(vocabulary)
+    filters = _and(base, _selection_filter(params.filters))
+    for word in words[:MAX_SUGGEST_WORDS]:
         folded = fold(word.text)
-        candidates = difflib.get_close_matches(folded, known, n=3, cutoff=0.8)
+        candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)
         # The index holds stems, so correct the stem ("survaillance" -> "survail" -> "surveil").
-        candidates += [c for c in corrector.suggest(stem(folded), limit=3) if c != stem(folded)]
-        for candidate in candidates:
-            if candidate == folded:
+        candidates += [c for c in corrector.suggest(stem(folded), limit=MAX_CANDIDATES)]
+        for candidate in candidates[: 2 * MAX_CANDIDATES]:
+            if candidate in (folded, stem(folded)):
                 continue
-            suggestion = params.q.replace(word.text, candidate, 1)
-            compiled = Compiler(vocabulary).compile(parse(suggestion).node)
-            if compiled is None:
+            alone = compiler.compile(Word(candidate))
+            if alone is None or not _finds_any(s, alone, filters):
                 continue
-            found = s.search(
-                compiled,
-                filter=_and(base, _selection_filter(params.filters)),
-                limit=1,
-                terms=False,
-            )
-            if found.scored_length() > 0:
-                return suggestion
+            suggested = _replace(node, word, Word(candidate))
+            compiled = compiler.compile(suggested)
+            if compiled is not None and _finds_any(s, compiled, filters):
+                return describe(suggested)
     return None
+
+
+def _finds_any(s, query, filters) -> bool:
+    return s.search(query, filter=filters, limit=1, terms=False).scored_length() > 0
+
+
+def _replace(node, target, new):
+    """The AST with one leaf (by identity) replaced."""
+    if node is target:
+        return new
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_replace(c, target, new) for c in node.children))
+    if isinstance(node, Not):
+        return Not(_replace(node.child, target, new))
+    return node
 
 
 def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
@@ -441,8 +483,10 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
         text=record.canonical_text(),
         top=limit + 1,
         numterms=25,
+        # Key terms by their weight in this record only: Bo1 uses whole-index frequencies.
+        model=LocalExpansion,
         filter=_and(wq.Term("doc_type", "record"), access_filter(user)),
     )
     ids = [int(h["record_id"]) for h in hits if int(h["record_id"]) != record.pk][:limit]
-    records = Record.objects.in_bulk(ids)
+    records = permissions.visible_records(user).in_bulk(ids)
     return [records[pk] for pk in ids if pk in records]

@@ -7,7 +7,7 @@ back with it. Connected in ArchiveConfig.ready().
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from archive.models import Passage, Record, Term
+from archive.models import Passage, Record, Source, Term
 from archive.models.search import enqueue_records
 
 
@@ -22,6 +22,10 @@ def _passage_changed(sender, instance: Passage, **kwargs):
 
 
 def _record_tags_changed(sender, instance, action, pk_set, **kwargs):
+    if action == "pre_clear" and isinstance(instance, Term):
+        # After a clear the rows are gone and pk_set is empty: collect the records now.
+        enqueue_records(instance.records.values_list("pk", flat=True))
+        return
     if not action.startswith("post_"):
         return
     if isinstance(instance, Record):
@@ -31,6 +35,9 @@ def _record_tags_changed(sender, instance, action, pk_set, **kwargs):
 
 
 def _passage_tags_changed(sender, instance, action, pk_set, **kwargs):
+    if action == "pre_clear" and isinstance(instance, Term):
+        enqueue_records(instance.passages.values_list("record_id", flat=True))
+        return
     if not action.startswith("post_"):
         return
     if isinstance(instance, Passage):
@@ -58,6 +65,11 @@ def _term_saved(sender, instance: Term, created, **kwargs):
         enqueue_records(records_tagged_with(instance))
 
 
+def _source_saved(sender, instance: Source, **kwargs):
+    # The source's date orders results by date; its records must be re-indexed.
+    enqueue_records(instance.records.values_list("pk", flat=True))
+
+
 def connect() -> None:
     post_save.connect(_record_changed, sender=Record, dispatch_uid="index-record-save")
     post_delete.connect(_record_changed, sender=Record, dispatch_uid="index-record-delete")
@@ -71,3 +83,4 @@ def connect() -> None:
     )
     pre_delete.connect(_term_deleted, sender=Term, dispatch_uid="index-term-delete")
     post_save.connect(_term_saved, sender=Term, dispatch_uid="index-term-save")
+    post_save.connect(_source_saved, sender=Source, dispatch_uid="index-source-save")

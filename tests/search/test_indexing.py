@@ -61,6 +61,23 @@ def test_the_index_follows_edits_tags_and_deletes_once_the_queue_is_applied():
 
 
 @pytest.mark.django_db
+def test_clearing_a_terms_records_and_editing_a_source_are_queued():
+    term = Term.objects.get(slug="hikvision")
+    tagged = set(term.records.values_list("pk", flat=True))
+    term.records.clear()
+    assert tagged <= set(IndexQueue.objects.values_list("record_id", flat=True))
+    engine.drain()
+    assert find("org:hikvision").count == find("", org=["hikvision"]).count
+    assert engine.status().in_sync
+
+    record = Record.objects.get(import_key="seed-000")
+    IndexQueue.objects.all().delete()
+    record.source.published_basis = "Checked again."
+    record.source.save()
+    assert list(IndexQueue.objects.values_list("record_id", flat=True)) == [record.pk]
+
+
+@pytest.mark.django_db
 def test_load_seeds_left_the_index_current():
     status = engine.status()
     assert status.queued == 0 and status.in_sync
@@ -180,9 +197,14 @@ def test_four_processes_editing_at_once_lose_no_update(loaded_seeds, search_inde
         )
         for n in range(4)
     ]
-    outputs = [e.communicate(timeout=300) for e in editors]
+    try:
+        outputs = [e.communicate(timeout=300) for e in editors]
+    finally:
+        worker.terminate()
+        for process in editors:
+            if process.poll() is None:
+                process.kill()
     assert all(e.returncode == 0 for e in editors), [err for _, err in outputs]
-    worker.terminate()
     assert worker.wait(timeout=60) == 0, worker.stderr.read()
     engine.drain()  # whatever arrived after the worker's last poll
 

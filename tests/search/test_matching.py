@@ -84,3 +84,43 @@ def test_results_sort_by_date_and_paginate():
     oldest = search(ANONYMOUS, SearchParams(q="Uyghur", sort="-date", page_size=8))
     dates = [h.record.event_start for h in oldest.hits]
     assert dates == sorted(dates) and len(set(dates)) > 2
+
+
+def test_undated_records_sort_last_both_ways():
+    undated = indexed_record("An undated Uyghur account.", title="Undated")
+    from archive.search.query import SearchParams, search
+    from tests.search.helpers import ANONYMOUS
+
+    for sort in ("date", "-date"):
+        hits = search(ANONYMOUS, SearchParams(q="Uyghur", sort=sort)).hits
+        assert hits[-1].record == undated, sort
+
+
+def test_a_long_record_does_not_crowd_out_the_passages_of_others():
+    indexed_record(*[f"Paragraph {n} mentions surveillance again." for n in range(60)])
+    result = find("surveillance")
+    assert len(result.hits) > 3
+    assert all(1 <= len(h.passages) <= 3 for h in result.hits)
+
+
+def test_a_page_past_the_end_is_empty_not_the_last_page_again():
+    from archive.search.query import SearchParams, search
+    from tests.search.helpers import ANONYMOUS
+
+    result = search(ANONYMOUS, SearchParams(q="Uyghur", page=999))
+    assert result.count == 8 and result.hits == []
+
+
+@pytest.mark.parametrize("query", ["\x00\x00", "!!!", "--", "()"])
+def test_a_query_with_nothing_to_search_finds_nothing_and_says_so(query):
+    result = find(query)
+    assert result.count == 0 and result.hits == [] and result.notice
+
+
+def test_a_long_misspelled_query_stays_cheap():
+    import time
+
+    started = time.perf_counter()
+    result = find(" ".join(f"misspeled{n}" for n in range(60)))
+    assert result.count == 0
+    assert time.perf_counter() - started < 5  # bounded work, not a benchmark

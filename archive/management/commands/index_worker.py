@@ -1,11 +1,14 @@
 """manage.py index_worker: the single writer that applies the search outbox to the index."""
 
+import logging
 import signal
 import time
 
 from django.core.management.base import BaseCommand
 
 from archive.search import engine
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -32,8 +35,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("index worker running")
+        failures = 0
         while not stopping:
-            applied = engine.apply_queue(batch_size)
+            try:
+                applied = engine.apply_queue(batch_size)
+                failures = 0
+            except Exception:
+                # A database or disk hiccup must not stop indexing for good: the rows stay
+                # queued, so retry with a growing pause and let index_status show the lag.
+                failures += 1
+                logger.exception("index batch failed (attempt %d); retrying", failures)
+                time.sleep(min(60, poll * 2**failures))
+                continue
             if applied:
                 self.stdout.write(f"applied {applied} queued update(s)")
             else:
