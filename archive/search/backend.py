@@ -8,10 +8,53 @@ are read from the database for snippets, so the index holds no second copy of te
 
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from whoosh import columns
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 
 from archive.search.analysis import text_analyzer
+
+LIST_SEPARATOR = "\x1f"
+
+
+class TagListColumn(columns.WrappedColumn):
+    """A column holding each document's list of values (tag slugs, years).
+
+    Whoosh's overlapping facet counter otherwise rebuilds a list of values for every
+    document in the index on every search, which cost hundreds of milliseconds per facet;
+    with a list column it reads only the documents that matched. (Whoosh 2.7.4's own
+    ListColumn has no writer, and PickleColumn would unpickle from index files.)
+    """
+
+    class Writer(columns.WrappedColumnWriter):
+        def add(self, docnum, value):
+            self._child.add(docnum, LIST_SEPARATOR.join(value).encode() if value else b"")
+
+    class Reader(columns.WrappedColumnReader):
+        def __getitem__(self, docnum):
+            value = self._child[docnum]
+            return value.decode().split(LIST_SEPARATOR) if value else []
+
+        def __iter__(self):
+            for value in self._child:
+                yield value.decode().split(LIST_SEPARATOR) if value else []
+
+    def stores_lists(self):
+        return True
+
+
+class FacetKeyword(KEYWORD):
+    """Comma-separated exact values, indexed for matching and kept in a list column."""
+
+    def __init__(self, **kwargs):
+        super().__init__(commas=True, lowercase=True, **kwargs)
+        self.column_type = TagListColumn(columns.VarBytesColumn())
+
+    def to_column_value(self, value):
+        return [v.strip().lower() for v in value.split(",") if v.strip()]
+
+    def from_column_value(self, value):
+        return value
 
 
 class ArchiveWhooshBackend(WhooshSearchBackend):
@@ -27,9 +70,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         for field in fields.values():
             name = field.index_fieldname
             if field.field_type == "exact":
-                schema[name] = WHOOSH_ID(stored=True)
+                # Sortable: a column, so single-valued facets and sorting read matches only.
+                schema[name] = WHOOSH_ID(stored=True, sortable=True)
             elif field.field_type == "exact_multi":
-                schema[name] = KEYWORD(stored=True, commas=True, lowercase=True)
+                schema[name] = FacetKeyword(stored=True)
             elif field.field_type == "archive_text":
                 schema[name] = TEXT(analyzer=text_analyzer(), stored=False, phrase=True)
             elif field.field_type in ("date", "datetime"):

@@ -53,6 +53,17 @@ TAG_FIELDS = {
 # Facets shown, in order; the request parameter equals the index field except year.
 FACETS = ("kind", "camp", "practice", "technology", "org", "place", "lang", "year")
 FACET_INDEX_FIELD = {name: ("years" if name == "year" else name) for name in FACETS}
+SINGLE_VALUED_FACETS = {"kind", "lang"}
+
+
+def _facet(name: str) -> sorting.FieldFacet:
+    return sorting.FieldFacet(
+        FACET_INDEX_FIELD[name],
+        allow_overlap=name not in SINGLE_VALUED_FACETS,
+        maptype=sorting.Count,
+    )
+
+
 KIND_ALIASES = {
     "testimony": RecordKind.TESTIMONY,
     "testimonies": RecordKind.TESTIMONY,
@@ -283,11 +294,7 @@ def search(user, params: SearchParams) -> SearchResult:
         )
 
     s = engine.searcher()
-    shared_facets = {
-        name: sorting.FieldFacet(FACET_INDEX_FIELD[name], allow_overlap=True, maptype=sorting.Count)
-        for name in FACETS
-        if not selections.get(name)
-    }
+    shared_facets = {name: _facet(name) for name in FACETS if not selections.get(name)}
     page = s.search_page(
         main_query,
         max(1, params.page),
@@ -303,13 +310,10 @@ def search(user, params: SearchParams) -> SearchResult:
         if selections.get(name):
             # Counts for a facet with a selection ignore that facet's own selection, so its
             # other values show how many records choosing them instead (OR) would give.
-            facet = sorting.FieldFacet(
-                FACET_INDEX_FIELD[name], allow_overlap=True, maptype=sorting.Count
-            )
             other = s.search(
                 main_query,
                 filter=_and(base, _selection_filter(selections, skip=name)),
-                groupedby={name: facet},
+                groupedby={name: _facet(name)},
                 limit=1,
                 terms=False,
             )
