@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from whoosh import query as wq
-from whoosh import sorting
 
 from archive import permissions
 from archive.models import Passage, Record, RecordKind, Term, TermKind
@@ -53,17 +52,6 @@ TAG_FIELDS = {
 # Facets shown, in order; the request parameter equals the index field except year.
 FACETS = ("kind", "camp", "practice", "technology", "org", "place", "lang", "year")
 FACET_INDEX_FIELD = {name: ("years" if name == "year" else name) for name in FACETS}
-SINGLE_VALUED_FACETS = {"kind", "lang"}
-
-
-def _facet(name: str) -> sorting.FieldFacet:
-    return sorting.FieldFacet(
-        FACET_INDEX_FIELD[name],
-        allow_overlap=name not in SINGLE_VALUED_FACETS,
-        maptype=sorting.Count,
-    )
-
-
 KIND_ALIASES = {
     "testimony": RecordKind.TESTIMONY,
     "testimonies": RecordKind.TESTIMONY,
@@ -282,48 +270,24 @@ def search(user, params: SearchParams) -> SearchResult:
         return result
     base = _and(wq.Term("doc_type", "record"), access_filter(user))
     main_query = user_query or wq.Every()
-    selections = params.filters
-    sortedby = None
-    if params.sort in ("date", "-date") or user_query is None:
-        # Undated records come last in both directions.
-        sortedby = sorting.MultiFacet(
-            [
-                sorting.FieldFacet("dated", reverse=True),
-                sorting.FieldFacet("sort_date", reverse=params.sort != "-date"),
-            ]
-        )
+    by_date = params.sort in ("date", "-date") or user_query is None
 
     s = engine.searcher()
-    shared_facets = {name: _facet(name) for name in FACETS if not selections.get(name)}
-    page = s.search_page(
-        main_query,
-        max(1, params.page),
-        pagelen=params.page_size,
-        filter=_and(base, _selection_filter(selections)),
-        sortedby=sortedby,
-        groupedby=shared_facets or None,
-        terms=False,
-    )
-    result.count = page.total
-    groups = {name: page.results.groups(name) for name in shared_facets}
-    for name in FACETS:
-        if selections.get(name):
-            # Counts for a facet with a selection ignore that facet's own selection, so its
-            # other values show how many records choosing them instead (OR) would give.
-            other = s.search(
-                main_query,
-                filter=_and(base, _selection_filter(selections, skip=name)),
-                groupedby={name: _facet(name)},
-                limit=1,
-                terms=False,
-            )
-            groups[name] = other.groups(name)
-    result.facets = _facet_values(groups, selections)
-
-    # Whoosh clamps a page past the end to the last page; past the end there is nothing.
-    beyond = page.pagenum != max(1, params.page)
-    ids = [] if beyond else [int(hit["record_id"]) for hit in page]
-    scores = {int(hit["record_id"]): (hit.score if sortedby is None else None) for hit in page}
+    # One Whoosh pass scores every record the user may see that matches the query; facet
+    # selections, facet counts, sorting and paging then work on the column values of that
+    # set. Whoosh's own grouping needed one more full pass per selected facet.
+    matched = s.search(main_query, filter=base, limit=None, terms=False)
+    ranked = [(score, docnum) for score, docnum in matched.top_n]
+    columns = FacetColumns(s.reader())
+    kept, groups = _apply_facets(ranked, columns, params.filters)
+    result.count = len(kept)
+    result.facets = _facet_values(groups, params.filters)
+    if by_date:
+        kept = columns.by_date(kept, newest_first=params.sort != "-date")
+    start = (max(1, params.page) - 1) * params.page_size
+    window = kept[start : start + params.page_size]  # past the end there is nothing
+    ids = [columns.record_id(docnum) for _, docnum in window]
+    scores = {columns.record_id(d): (None if by_date else score) for score, d in window}
     # SECURITY: the index can lag the database (a record unpublished a moment ago); show a
     # hit only if the database agrees the user may see it now.
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
@@ -335,6 +299,59 @@ def search(user, params: SearchParams) -> SearchResult:
     if result.count == 0 and parsed.node is not None:
         result.suggestion = _suggest(s, user, params, parsed.node, vocabulary, base)
     return result
+
+
+class FacetColumns:
+    """Per-document facet values, dates and record ids, read from the index's columns."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._columns = {}
+
+    def _column(self, field: str):
+        if field not in self._columns:
+            self._columns[field] = self._reader.column_reader(field, translate=True)
+        return self._columns[field]
+
+    def values(self, name: str, docnum: int) -> list[str]:
+        value = self._column(FACET_INDEX_FIELD[name])[docnum]
+        if isinstance(value, list):
+            return value
+        return [value] if value else []
+
+    def record_id(self, docnum: int) -> int:
+        return int(self._column("record_id")[docnum])
+
+    def by_date(self, ranked: list, *, newest_first: bool) -> list:
+        """Undated records last in both directions; ties keep relevance order."""
+        dated, dates = self._column("dated"), self._column("sort_date")
+        with_date = [r for r in ranked if dated[r[1]] == "1"]
+        without = [r for r in ranked if dated[r[1]] != "1"]
+        with_date.sort(key=lambda r: dates[r[1]], reverse=newest_first)
+        return with_date + without
+
+
+def _apply_facets(ranked: list, columns: FacetColumns, selections: dict[str, list[str]]):
+    """Keep the documents that satisfy every selection (OR within a facet, AND across), and
+    count each facet's values over the documents that satisfy every *other* selection, so a
+    selected facet still shows what choosing another of its values would give."""
+    chosen = {name: set(values) for name, values in selections.items() if values}
+    groups: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    kept = []
+    for entry in ranked:
+        docnum = entry[1]
+        values = {name: columns.values(name, docnum) for name in FACETS}
+        failed = [n for n, want in chosen.items() if want.isdisjoint(values[n])]
+        if len(failed) > 1:
+            continue
+        counted = FACETS if not failed else failed  # a single failure counts for that facet
+        for name in counted:
+            counts = groups[name]
+            for value in values[name]:
+                counts[value] = counts.get(value, 0) + 1
+        if not failed:
+            kept.append(entry)
+    return kept, groups
 
 
 def _facet_values(groups: dict, selections: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
