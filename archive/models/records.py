@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from archive import hashing
+from archive.batching import collecting
 from archive.dates import DatePrecision, format_partial_date, period_end
 
 from .search import coalesce_index_updates
@@ -294,17 +295,10 @@ _pending_rehash: ContextVar[set[int] | None] = ContextVar("pending_rehash", defa
 @contextmanager
 def deferred_rehash() -> Iterator[None]:
     """Within the block, rehash each touched record once at the end, not after every write."""
-    if _pending_rehash.get() is not None:
-        yield
-        return
-    pending: set[int] = set()
-    token = _pending_rehash.set(pending)
     with coalesce_index_updates():
-        try:
+        with collecting(_pending_rehash) as pending:
             yield
-        finally:
-            _pending_rehash.reset(token)
-        for pk in sorted(pending):
+        for pk in sorted(pending or ()):
             Record.rehash(pk)
 
 

@@ -6,6 +6,8 @@ from contextvars import ContextVar
 
 from django.db import models
 
+from archive.batching import collecting
+
 
 class IndexQueue(models.Model):
     """One row per record whose index documents must be rebuilt from the database.
@@ -44,13 +46,6 @@ def enqueue_records(record_ids: Iterable[int]) -> None:
 @contextmanager
 def coalesce_index_updates() -> Iterator[None]:
     """Within the block, queue each touched record once, when the block ends."""
-    if _pending.get() is not None:
+    with collecting(_pending) as pending:
         yield
-        return
-    pending: set[int] = set()
-    token = _pending.set(pending)
-    try:
-        yield
-    finally:
-        _pending.reset(token)
-    enqueue_records(pending)
+    enqueue_records(pending or ())
