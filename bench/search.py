@@ -163,6 +163,19 @@ def setup_django() -> None:
     django.setup()
 
 
+def code_fingerprint() -> str:
+    """Hash of the search code, to notice when it changes while the benchmark runs."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    paths = sorted((ROOT / "archive" / "search").glob("*.py"))
+    paths += [ROOT / "archive" / "search_indexes.py", ROOT / "archive" / "views" / "search.py"]
+    for path in paths:
+        if path.exists():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def maxrss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
@@ -604,15 +617,29 @@ class RawWhoosh:
             clauses.append(wq.Or([wq.Term(self.fields[name], value.lower())]))
         return self.compile(q), wq.And(clauses)
 
-    def __call__(self, prepared) -> int:
+    def facets(self) -> dict:
+        """One FieldFacet per facet field, counting records; overlapping (several values per
+        document) only for multi-valued KEYWORD fields, as Whoosh's docs advise."""
+        from whoosh.fields import KEYWORD
+
+        from archive.search import engine
+
+        schema = engine.schema()
+        return {
+            name: self.sorting.FieldFacet(
+                field,
+                allow_overlap=isinstance(schema[field], KEYWORD),
+                maptype=self.sorting.Count,
+            )
+            for name, field in self.fields.items()
+        }
+
+    def __call__(self, prepared) -> list:
         from archive.search import engine
 
         compiled, filter_query = prepared
         s = engine.searcher()
-        facets = {
-            name: self.sorting.FieldFacet(field, allow_overlap=True, maptype=self.sorting.Count)
-            for name, field in self.fields.items()
-        }
+        facets = self.facets()
         results = s.search(compiled, filter=filter_query, limit=20, groupedby=facets, terms=False)
         for name in facets:
             results.groups(name)
@@ -808,26 +835,25 @@ def stage_timers():
         try:
             return original_search(self, *a, **kw)
         finally:
-            key = "whoosh: passage search" if timers.in_passages else "whoosh: main+facet passes"
+            key = "whoosh: passage search" if timers.in_passages else "whoosh: main search(es)"
             timers.add(key, time.perf_counter() - t0)
 
-    patches = [
-        (search_views, "search", timed("search()", archive_query.search)),
-        (search_views, "JsonResponse", timed("JSON encoding", search_views.JsonResponse)),
-        (
-            archive_query,
-            "_best_passages",
-            timed("passages: whole step", archive_query._best_passages, passages=True),
-        ),
-        (
-            archive_query,
-            "highlight_html",
-            timed("passages: highlight_html", archive_query.highlight_html),
-        ),
-        (archive_query, "_facet_values", timed("facet labels (DB)", archive_query._facet_values)),
-        (archive_query, "_suggest", timed("suggestion", archive_query._suggest)),
-        (searching.Searcher, "search", whoosh_search),
+    wanted = [
+        (search_views, "search", "search()", False),
+        (search_views, "JsonResponse", "JSON encoding", False),
+        (archive_query, "_apply_facets", "facets: selection + counts from columns", False),
+        (archive_query, "_facet_values", "facets: labels (DB) + ordering", False),
+        (archive_query, "_best_passages", "passages: whole step", True),
+        (archive_query, "highlight_html", "passages: highlight_html", False),
+        (archive_query, "_suggest", "suggestion", False),
     ]
+    # Only what exists: the search code may be reorganised without breaking the benchmark.
+    patches = [
+        (obj, attr, timed(label, getattr(obj, attr), passages))
+        for obj, attr, label, passages in wanted
+        if hasattr(obj, attr)
+    ]
+    patches.append((searching.Searcher, "search", whoosh_search))
     saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]
     for obj, name, value in patches:
         setattr(obj, name, value)
@@ -874,7 +900,11 @@ def report(results: dict, log) -> None:
         f"== Search benchmark: {c['passages']:,} synthetic passages "
         f"(+{c['seed_passages']} seed), {c['records']:,} records, seed {results['seed']} =="
     )
-    log(f"machine: {results['machine']}")
+    changed = results["code_at_start"] != results["code_at_end"]
+    log(
+        f"machine: {results['machine']}; search code {results['code_at_start']}"
+        + (f" -> {results['code_at_end']} (CHANGED DURING THE RUN)" if changed else "")
+    )
     log(
         f"corpus: {c['words']:,} words; {c['article_excerpt']:,} article excerpts, "
         f"{c['testimony']:,} testimonies; {c['published']:,} published, {c['draft']:,} draft; "
@@ -944,9 +974,9 @@ def report(results: dict, log) -> None:
     log("where the endpoint's time goes (mean ms per request over the timed passes):")
     bd = results["breakdown"]
     keys = sorted({k for v in bd.values() for k in v}, key=lambda k: -bd["facets"].get(k, 0))
-    log(f"  {'stage':<34} {'no facets':>10} {'facets':>10}")
+    log(f"  {'stage':<42} {'no facets':>10} {'facets':>10}")
     for k in keys:
-        log(f"  {k:<34} {bd['no_facets'].get(k, 0):>10.1f} {bd['facets'].get(k, 0):>10.1f}")
+        log(f"  {k:<42} {bd['no_facets'].get(k, 0):>10.1f} {bd['facets'].get(k, 0):>10.1f}")
     log("")
     m = results["memory"]
     log(
@@ -1032,6 +1062,7 @@ def main(argv=None) -> None:
 
 
 def run(args, data_dir: Path, log) -> dict:
+    code_at_start = code_fingerprint()
     setup_django()
     import django
     import whoosh
@@ -1051,6 +1082,7 @@ def run(args, data_dir: Path, log) -> dict:
     corpus["seed_passages"] = seed_passages
     corpus["seed_records"] = Record.objects.filter(import_key__isnull=False).count()
     results: dict = {
+        "code_at_start": code_at_start,
         "seed": args.seed,
         "passages_requested": args.passages,
         "corpus": corpus,
@@ -1102,6 +1134,9 @@ def run(args, data_dir: Path, log) -> dict:
         log("profiling one pass of the queries …")
         profile_queries(args, mix)
     results["memory"]["main_maxrss_mb"] = maxrss_mb()
+    results["code_at_end"] = code_fingerprint()
+    if results["code_at_end"] != results["code_at_start"]:
+        log("  ! the search code changed while the benchmark ran; the figures mix versions")
     results["targets"] = evaluate_targets(results)
     if args.profile:
         results["profiles"] = sorted(str(p) for p in args.profile.glob("*.prof"))
