@@ -176,6 +176,42 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+class Contention:
+    """CPU used by OTHER processes during a phase, in cores (from /proc/stat minus our own
+    and our children's CPU time). Above ~0.3 on this 2-core machine the phase was shared."""
+
+    def __init__(self):
+        self.phases: dict[str, float] = {}
+        self._start = None
+
+    @staticmethod
+    def _sample():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(x) for x in f.readline().split()[1:]]
+        except OSError:
+            return None
+        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # minus idle+iowait
+        own = sum(
+            getattr(resource.getrusage(who), attr)
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            for attr in ("ru_utime", "ru_stime")
+        )
+        return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own
+
+    def start(self):
+        self._start = self._sample()
+
+    def stop(self, name: str) -> float | None:
+        end = self._sample()
+        if not (self._start and end):
+            return None
+        wall = end[0] - self._start[0]
+        others = (end[1] - self._start[1]) - (end[2] - self._start[2])
+        self.phases[name] = round(max(0.0, others / wall), 2) if wall > 0 else 0.0
+        return self.phases[name]
+
+
 def maxrss_mb(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
@@ -985,6 +1021,12 @@ def report(results: dict, log) -> None:
         f"{m['after_queries_mb']:,.0f}); rebuild procs=1 {fmt(m.get('rebuild_procs1_mb'))} MB, "
         f"procs=2 {fmt(m.get('rebuild_procs2_mb'))} MB + sub-writers"
     )
+    shared = {k: v for k, v in results.get("contention_cores", {}).items() if v > 0.3}
+    log(
+        "other processes' CPU during the phases (cores): "
+        + ", ".join(f"{k} {v}" for k, v in results.get("contention_cores", {}).items())
+        + ("  ! SHARED MACHINE: " + ", ".join(shared) if shared else "")
+    )
     log("")
     label = "" if c["passages"] >= 100_000 else " (targets are set for 100,000 passages)"
     log(f"targets{label}:")
@@ -1097,6 +1139,7 @@ def run(args, data_dir: Path, log) -> dict:
     index_passages = Passage.objects.count()
     results["index_passages"] = index_passages
 
+    contention = Contention()
     build = {}
     order = ["procs2", "procs1"] if args.query_index == "procs1" else ["procs1", "procs2"]
     if args.skip_procs2:
@@ -1104,7 +1147,9 @@ def run(args, data_dir: Path, log) -> dict:
     for key in order:
         procs = int(key[-1])
         log(f"rebuild procs={procs} …")
+        contention.start()
         r = run_child(args, data_dir, "rebuild", procs, profile=False)
+        contention.stop(f"rebuild_{key}")
         if "error" not in r:
             r["passages_per_s"] = index_passages / r["seconds"]
             results["memory"][f"rebuild_{key}_mb"] = r["maxrss_mb"]
@@ -1120,14 +1165,19 @@ def run(args, data_dir: Path, log) -> dict:
     results["build"] = build
 
     log("single-record updates …")
+    contention.start()
     results["updates"] = time_updates(args, log)
+    contention.stop("updates")
     results["memory"]["after_updates_mb"] = maxrss_mb()
 
     log("choosing facet selections (and warming up) …")
     mix = choose_selections(Endpoint(), log)
     results["mix"] = mix
     log("timing queries …")
+    contention.start()
     results["queries"] = time_queries(args, mix, log)
+    contention.stop("queries")
+    results["contention_cores"] = contention.phases
     results["breakdown"] = results["queries"].pop("breakdown")
     results["memory"]["after_queries_mb"] = maxrss_mb()
     if args.profile:
