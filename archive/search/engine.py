@@ -142,6 +142,12 @@ def searcher():
     return current
 
 
+def generation_key() -> str:
+    """Names the generation the thread's searcher reads; keys caches of its segments."""
+    open_index()
+    return _local.index[0].name
+
+
 def document_count() -> int:
     return open_index().doc_count()
 

@@ -17,6 +17,7 @@ from archive import permissions
 from archive.models import Passage, Record, RecordKind, Term, TermKind
 from archive.search import engine
 from archive.search.analysis import analyze, fold, highlight_html, stem
+from archive.search.evaluate import Evaluator, IndexView
 from archive.search.query_language import (
     And,
     Field,
@@ -273,12 +274,13 @@ def search(user, params: SearchParams) -> SearchResult:
     by_date = params.sort in ("date", "-date") or user_query is None
 
     s = engine.searcher()
-    # One Whoosh pass scores every record the user may see that matches the query; facet
-    # selections, facet counts, sorting and paging then work on the column values of that
-    # set. Whoosh's own grouping needed one more full pass per selected facet.
-    matched = s.search(main_query, filter=base, limit=None, terms=False)
-    ranked = [(score, docnum) for score, docnum in matched.top_n]
-    columns = FacetColumns(s.reader())
+    # The query is evaluated as sets over whole posting lists (evaluate.py), restricted to
+    # the records the user may see; facet selections, facet counts, sorting and paging then
+    # work on the column values of that set.
+    view = IndexView(s, engine.generation_key())
+    scores = Evaluator(view, allowed_records(view, user)).run(main_query)
+    ranked = sorted(((score, docnum) for docnum, score in scores.items()), key=_rank_key)
+    columns = FacetColumns(view)
     kept, groups = _apply_facets(ranked, columns, params.filters)
     result.count = len(kept)
     result.facets = _facet_values(groups, params.filters)
@@ -292,7 +294,9 @@ def search(user, params: SearchParams) -> SearchResult:
     # hit only if the database agrees the user may see it now.
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
     visible_ids = [pk for pk in ids if pk in records]
-    passages = _best_passages(s, user, parsed.node, compiler, visible_ids) if user_query else {}
+    passages = (
+        _best_passages(s, view, user, parsed.node, compiler, visible_ids) if user_query else {}
+    )
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
@@ -301,16 +305,36 @@ def search(user, params: SearchParams) -> SearchResult:
     return result
 
 
+def _rank_key(entry):
+    return (-entry[0], entry[1])  # best first; ties in index order, as Whoosh does
+
+
+def allowed_records(view: IndexView, user) -> set[int]:
+    """Record documents the user may see: the engine side of archive.permissions."""
+    return _allowed(view, user, view.filter_ids("doc_type", "record"))
+
+
+def _allowed(view: IndexView, user, docs: set[int]) -> set[int]:
+    tokens = permissions.search_tokens(user)
+    if tokens is permissions.EVERYTHING:
+        return docs
+    visible: set[int] = set()
+    for token in tokens:
+        visible |= view.filter_ids("access", token)
+    return docs & visible
+
+
 class FacetColumns:
     """Per-document facet values, dates and record ids, read from the index's columns."""
 
-    def __init__(self, reader):
-        self._reader = reader
+    def __init__(self, view: IndexView):
+        self._view = view
         self._columns = {}
 
     def _column(self, field: str):
         if field not in self._columns:
-            self._columns[field] = self._reader.column_reader(field, translate=True)
+            # Dates stay raw integers: the same order, and a document without one has none.
+            self._columns[field] = self._view.column(field, translate=field != "sort_date")
         return self._columns[field]
 
     def values(self, name: str, docnum: int) -> list[str]:
@@ -388,26 +412,25 @@ def _facet_label(name: str, value: str, labels: dict[str, str]) -> str:
     return labels.get(value, value)
 
 
-def _best_passages(s, user, node, compiler: Compiler, record_ids: list[int]) -> dict:
+def _best_passages(s, view, user, node, compiler: Compiler, record_ids: list[int]) -> dict:
     """Top passages of each listed record for the query's positive words and phrases."""
     leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
     leaves = [q for q in leaves if q is not None]
     if not leaves or not record_ids:
         return {}
     passage_query = wq.Or(leaves)
-    # The page's records are part of the query, not only a filter, so Whoosh intersects the
-    # query with their few passages instead of scoring every matching passage in the index.
-    hits = s.search(
-        wq.And([engine.record_filter(record_ids), wq.Term("doc_type", "passage"), passage_query]),
-        filter=access_filter(user),
-        limit=None,
-        terms=False,
-    )
+    # Only the page's passages are evaluated, under the same access rule as the records.
+    docs: set[int] = set()
+    for pk in record_ids:
+        docs |= view.ids("record_id", str(pk))
+    docs = _allowed(view, user, docs & view.filter_ids("doc_type", "passage"))
+    scores = Evaluator(view, docs).run(passage_query)
+    owners, numbers = view.column("record_id"), view.column("number")
     best: dict[int, list[int]] = {}
-    for hit in hits:  # best first
-        numbers = best.setdefault(int(hit["record_id"]), [])
-        if len(numbers) < PASSAGES_PER_RECORD:  # one long record cannot crowd out the others
-            numbers.append(int(hit["number"]))
+    for _, docnum in sorted(((score, d) for d, score in scores.items()), key=_rank_key):
+        chosen = best.setdefault(int(owners[docnum]), [])
+        if len(chosen) < PASSAGES_PER_RECORD:  # one long record cannot crowd out the others
+            chosen.append(int(numbers[docnum]))
     terms = _highlight_terms(s, passage_query)
     wanted = Q()
     for record_id, numbers in best.items():

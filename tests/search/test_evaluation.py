@@ -1,0 +1,119 @@
+"""The set evaluator and block reader agree with Whoosh's own searcher and matchers."""
+
+import pytest
+from whoosh import query as wq
+
+from archive.search import engine, postings
+from archive.search.evaluate import Evaluator, IndexView
+from archive.search.query import Compiler, access_filter, allowed_records
+from archive.search.query_language import parse
+from archive.search.vocabulary import search_vocabulary
+from tests.search.helpers import ANONYMOUS, find, indexed_record
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = [
+    "surveillance",
+    "said",
+    "Uighur",
+    "detain*",
+    '"facial recognition"',
+    '"re-education camps"',
+    '"the Chinese government"',
+    '"surveillance cameras"~5',
+    '"camps detained"~12',
+    "surveillance AND (Uighur OR Kazakh)",
+    "camps -police",
+    'Xinjiang NOT "forced labour"',
+    "(detainees OR prisoners) family -released",
+    "org:hikvision",
+    "technology:facial-recognition surveillance",
+    "year:2017..2019 detainees",
+    "kind:testimony police",
+    "联合作战",
+    "IJOP OR Urumqi",
+]
+
+
+def _whoosh_and_ours(user, q: str):
+    """Whoosh's own scored hits and the evaluator's, for the same compiled query."""
+    compiled = Compiler(search_vocabulary()).compile(parse(q).node)
+    s = engine.searcher()
+    base = wq.And([wq.Term("doc_type", "record"), access_filter(user)])
+    theirs = {docnum: score for score, docnum in s.search(compiled, filter=base, limit=None).top_n}
+    view = IndexView(s, engine.generation_key())
+    ours = Evaluator(view, allowed_records(view, user)).run(compiled)
+    return theirs, ours
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_the_evaluator_finds_exactly_what_whoosh_finds(q):
+    theirs, ours = _whoosh_and_ours(ANONYMOUS, q)
+    assert set(ours) == set(theirs)
+
+
+@pytest.mark.parametrize("q", ["surveillance", "said", "detainees", "surveillance AND camps"])
+def test_word_scores_equal_whooshs_local_bm25(q):
+    theirs, ours = _whoosh_and_ours(ANONYMOUS, q)
+    assert theirs, "the seeds use these words"
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-6)
+
+
+def test_a_phrase_needs_the_words_adjacent_and_in_order():
+    near = indexed_record("The camera watched. Facial recognition followed every visitor.")
+    swapped = indexed_record("Recognition of the facial features was automatic.")
+    apart = indexed_record("Facial scans and later recognition by software.")
+
+    def found(q):
+        ids = {h.record.public_id for h in find(q).hits}
+        return {r.public_id for r in (near, swapped, apart) if r.public_id in ids}
+
+    assert found('"facial recognition"') == {near.public_id}
+    # "Facial scans and later recognition": recognition is 4 positions after facial.
+    assert found('"facial recognition"~3') == {near.public_id}
+    assert found('"facial recognition"~4') == {near.public_id, apart.public_id}
+    assert found('"recognition facial"~3') == {swapped.public_id}
+
+
+def test_block_reader_returns_every_posting_of_long_and_short_lists():
+    s = engine.searcher()
+    longest = 0
+    for leaf, _ in s.reader().leaf_readers():
+        for fieldname, text in [("text", "the"), ("text", "uyghur"), ("doc_type", "record")]:
+            expected = []
+            matcher = leaf.postings(fieldname, text)
+            while matcher.is_active():
+                expected.append((matcher.id(), matcher.weight()))
+                matcher.next()
+            ids, weights = postings.read_postings(leaf, fieldname, text)
+            deleted = postings.deleted_docs(leaf)
+            got = [(d, w) for d, w in zip(ids, weights, strict=True) if d not in deleted]
+            assert got == expected
+            longest = max(longest, len(got))
+        assert postings.read_postings(leaf, "text", "zzzznotaword") == ([], [])
+    assert longest > 128, "a list longer than one block of postings was read"
+
+
+def test_lengths_match_whooshs_per_document_lengths():
+    s = engine.searcher()
+    for leaf, _ in s.reader().leaf_readers():
+        lengths = postings.field_lengths(leaf, "text")
+        sample = range(0, leaf.doc_count_all(), 7)
+        assert [lengths[d] for d in sample] == [
+            leaf.doc_field_length(d, "text", 0) or 0 for d in sample
+        ]
+
+
+def test_updated_and_deleted_documents_in_later_segments_are_counted_once():
+    from archive.services.records import PassageInput, record_set_passages
+
+    record = indexed_record("An xylophonist spoke first.", "Then a second paragraph.")
+    record_set_passages(record=record, passages=[PassageInput("The xylophonist spoke again.")])
+    engine.drain()  # deletes the old documents in one segment and adds them to a new one
+    s = engine.searcher()
+    assert len(s.reader().leaf_readers()) > 1 or s.reader().has_deletions()
+    theirs, ours = _whoosh_and_ours(ANONYMOUS, "xylophonist")
+    assert set(ours) == set(theirs) and len(ours) == 1
+    assert find("xylophonist").count == 1
+    assert find('"spoke first"').count == 0
