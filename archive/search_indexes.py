@@ -12,7 +12,7 @@ from archive import permissions
 from archive.dates import period_end
 from archive.models import Passage, Record
 from archive.models.vocabulary import SEARCH_FIELD
-from archive.search.fields import ArchiveTextField, ExactField, ExactMultiField
+from archive.search.fields import ArchivePairsField, ArchiveTextField, ExactField, ExactMultiField
 
 # Index field name per term kind: the query language's field prefixes use the same names.
 TAG_FIELDS = SEARCH_FIELD
@@ -31,6 +31,7 @@ def event_years(record: Record) -> list[int]:
 
 class RecordIndex(indexes.SearchIndex, indexes.Indexable):
     text = ArchiveTextField(document=True)  # the title, then every passage
+    title = ArchiveTextField(model_attr="title")  # phrases are matched in it or in a passage
     doc_type = ExactField()
     record_id = ExactField()
     public_id = ExactField()
@@ -97,6 +98,7 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
 
 class PassageIndex(indexes.SearchIndex, indexes.Indexable):
     text = ArchiveTextField(document=True, model_attr="text")
+    pairs = ArchivePairsField(model_attr="text")  # phrases are evaluated on passages
     doc_type = ExactField()
     record_id = ExactField(model_attr="record_id")
     number = indexes.IntegerField(model_attr="number")

@@ -28,7 +28,7 @@ from itertools import pairwise
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from whoosh.analysis import CharsetFilter, LowercaseFilter, StemFilter, Token, Tokenizer
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, StemFilter, Token, Tokenizer
 from whoosh.highlight import BasicFragmentScorer, Formatter, Fragment, Fragmenter, get_text
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
@@ -263,6 +263,33 @@ def text_analyzer():
 
 
 TEXT_ANALYZER = text_analyzer()
+
+PAIR_SEPARATOR = " "  # no token contains a space
+
+
+class PairFilter(Filter):
+    """Each token joined to the one before it: "re-education camps" indexes "re educ" and
+    "educ camp". A two-word phrase is then one term lookup, and a longer one an intersection
+    of short lists checked against positions, instead of position lists of common words.
+    Module-level so Whoosh can pickle the schema."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            text = token.text
+            if previous is not None:
+                token.text = previous + PAIR_SEPARATOR + text
+                yield token
+            previous = text
+
+
+def pairs_analyzer():
+    return text_analyzer() | PairFilter()
+
+
+def pairs(tokens: list[str]) -> list[str]:
+    """The pair terms of a phrase's tokens, as PairFilter indexes them."""
+    return [a + PAIR_SEPARATOR + b for a, b in pairwise(tokens)]
 
 
 def analyze(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from whoosh import columns
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 
-from archive.search.analysis import text_analyzer
+from archive.search.analysis import pairs_analyzer, text_analyzer
 
 LIST_SEPARATOR = "\x1f"
 
@@ -76,6 +76,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 schema[name] = FacetKeyword(stored=True)
             elif field.field_type == "archive_text":
                 schema[name] = TEXT(analyzer=text_analyzer(), stored=False, phrase=True)
+            elif field.field_type == "archive_pairs":
+                schema[name] = TEXT(analyzer=pairs_analyzer(), stored=False, phrase=False)
             elif field.field_type in ("date", "datetime"):
                 schema[name] = DATETIME(stored=True, sortable=True)
             elif field.field_type == "integer":

@@ -13,6 +13,7 @@ SECURITY: `allowed` (record documents the user may see, minus deleted ones) is i
 into every result before anything is counted or returned; a NOT only removes from it.
 """
 
+from array import array
 from collections import OrderedDict
 from threading import Lock
 
@@ -20,9 +21,13 @@ from whoosh import query as wq
 from whoosh.reading import SegmentReader
 
 from archive.search import postings
+from archive.search.analysis import pairs
 from archive.search.scoring import FIXED_AVERAGE_LENGTH
 
 K1, B = 1.2, 0.75
+TEXT_FIELD = "text"
+PAIRS_FIELD = "pairs"
+TITLE_FIELD = "title"
 MAX_PREFIX_TERMS = 2000  # a wildcard reads at most this many terms' posting lists
 SEGMENT_CACHE_SIZE = 512  # entries: about 20 per segment
 
@@ -50,6 +55,38 @@ class _SegmentCache:
 _cache = _SegmentCache()
 
 
+class _PostingsCache:
+    """Decoded posting lists of immutable segments, least recently used first out, bounded
+    by the number of postings held (8 bytes each, as arrays)."""
+
+    def __init__(self, max_postings: int):
+        self.max_postings = max_postings
+        self._data: OrderedDict = OrderedDict()
+        self._held = 0
+        self._lock = Lock()
+
+    def get(self, key, leaf) -> tuple:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        _, fieldname, text = key
+        ids, weights = postings.read_postings(leaf, fieldname, text)
+        value = (array("I", ids), array("f", weights))
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = value
+                self._held += len(ids)
+            while self._held > self.max_postings and len(self._data) > 1:
+                _, (old, _) = self._data.popitem(last=False)
+                self._held -= len(old)
+        return value
+
+
+# 8 million postings: about 64 MB per process, the lists of a few hundred common words.
+_postings_cache = _PostingsCache(8_000_000)
+
+
 class IndexView:
     """One searcher's segments, with document numbers global to the searcher."""
 
@@ -62,13 +99,14 @@ class IndexView:
                 continue
             key = (generation, leaf.segment().segment_id())
             self.leaves.append((leaf, offset, key, postings.deleted_docs(leaf)))
+        self.state = tuple((key, offset, len(deleted)) for _, offset, key, deleted in self.leaves)
 
     # -- posting lists -------------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: str) -> dict[int, float]:
         out: dict[int, float] = {}
-        for leaf, offset, _, deleted in self.leaves:
-            ids, weights = postings.read_postings(leaf, fieldname, text)
+        for leaf, offset, key, deleted in self.leaves:
+            ids, weights = _postings_cache.get((key, fieldname, text), leaf)
             if deleted:
                 pairs = zip(ids, weights, strict=True)
                 out.update((d + offset, w) for d, w in pairs if d not in deleted)
@@ -80,8 +118,8 @@ class IndexView:
 
     def ids(self, fieldname: str, text: str) -> set[int]:
         out: set[int] = set()
-        for leaf, offset, _, deleted in self.leaves:
-            ids = postings.read_ids(leaf, fieldname, text)
+        for leaf, offset, key, deleted in self.leaves:
+            ids = _postings_cache.get((key, fieldname, text), leaf)[0]
             if offset:
                 ids = [d + offset for d in ids]
             out.update(ids)
@@ -89,20 +127,36 @@ class IndexView:
                 out.difference_update(d + offset for d in deleted)
         return out
 
-    def filter_ids(self, fieldname: str, text: str) -> set[int]:
-        """ids() for the few filter terms every search reads (record type, access tokens):
-        each segment's list is decoded once and kept, since segments never change."""
-        out: set[int] = set()
-        for leaf, offset, key, deleted in self.leaves:
+    def filter_ids(self, fieldname: str, text: str) -> frozenset[int]:
+        """ids() for the few filter terms every search reads (record type, access tokens),
+        kept between searches: segments never change, and a segment's deletions only grow,
+        so the segments and their deletion counts identify the answer."""
 
-            def build(leaf=leaf):
-                return postings.read_ids(leaf, fieldname, text)
+        def build():
+            out: set[int] = set()
+            for leaf, offset, _, deleted in self.leaves:
+                ids = postings.read_ids(leaf, fieldname, text)
+                out.update((d + offset for d in ids) if offset else ids)
+                if deleted:
+                    out.difference_update(d + offset for d in deleted)
+            return frozenset(out)
 
-            ids = _cache.get((key, "ids", fieldname, text), build)
-            out.update((d + offset for d in ids) if offset else ids)
-            if deleted:
-                out.difference_update(d + offset for d in deleted)
-        return out
+        return self.cached(("ids", fieldname, text), build)
+
+    def cached(self, name, build):
+        """A value derived from this index state only, kept between searches."""
+        return _cache.get((self.state, name), build)
+
+    def record_of_passage(self) -> dict[int, int]:
+        """Passage document -> its record's document (live documents only)."""
+
+        def build():
+            owners = self.column("record_id")
+            by_id = {owners[d]: d for d in self.filter_ids("doc_type", "record")}
+            passages = self.filter_ids("doc_type", "passage")
+            return {d: by_id[owners[d]] for d in passages if owners[d] in by_id}
+
+        return self.cached("record_of_passage", build)
 
     def expand_prefix(self, fieldname: str, prefix: str) -> list[str]:
         terms: set[str] = set()
@@ -149,10 +203,11 @@ class IndexView:
 class Evaluator:
     """Whoosh query tree -> {document number: score}, within `allowed`."""
 
-    def __init__(self, view: IndexView, allowed: set[int], text_field: str = "text"):
+    def __init__(self, view: IndexView, allowed: set[int], level: str = "record"):
         self.view = view
-        self.allowed = allowed
-        self.text_field = text_field
+        self.allowed = allowed  # record documents, or passage documents at level "passage"
+        self.level = level
+        self.text_field = TEXT_FIELD
         self._norms = None
 
     def run(self, query: wq.Query) -> dict[int, float]:
@@ -224,16 +279,54 @@ class Evaluator:
 
     def phrase(self, fieldname: str, words: list[str], slop: int) -> dict[int, float]:
         """Documents with the words in order, each within `slop` positions of the previous
-        (slop 1: adjacent), as Whoosh's Phrase query defines it."""
+        (slop 1: adjacent), as Whoosh's Phrase query defines it.
+
+        Phrases are matched in passages, never across a paragraph break, then credited to
+        their records."""
+        found = self.passage_phrase(fieldname, words, slop)
+        norms = self.norms()
+        k = K1 + 1
+        if self.level == "passage":
+            return {d: tf * k / (tf + norms[d]) for d, tf in found.items()}
+        # Titles are short and have their own field, so any phrase is checked there directly.
+        per_record = self.positional(TITLE_FIELD, words, slop, self.allowed)
+        record_of = self.view.record_of_passage()
+        allowed = self.allowed
+        for passage, tf in found.items():
+            record = record_of.get(passage)
+            if record is not None and record in allowed:
+                per_record[record] = per_record.get(record, 0) + tf
+        return {d: tf * k / (tf + norms[d]) for d, tf in per_record.items()}
+
+    def passage_phrase(self, fieldname: str, words: list[str], slop: int) -> dict[int, int]:
+        """{passage document: occurrences} for a phrase of two or more words."""
+        if self.level == "passage":
+            scope = self.allowed
+        else:
+            scope = self.view.filter_ids("doc_type", "passage")
+        if slop > 1:
+            return self.positional(fieldname, words, slop, scope)
+        # Adjacent words: the pair terms narrow the candidates to (nearly) the answer.
+        lists = sorted((self.view.postings(PAIRS_FIELD, p) for p in set(pairs(words))), key=len)
+        if len(words) == 2:
+            return {d: int(tf) for d, tf in lists[0].items() if d in scope}
+        candidates = {d for d in lists[0] if d in scope}
+        for other in lists[1:]:
+            candidates = {d for d in candidates if d in other}
+        return self.verify(fieldname, words, slop, candidates)
+
+    def positional(self, fieldname: str, words: list[str], slop: int, scope) -> dict[int, int]:
         sets = sorted((self.view.ids(fieldname, w) for w in set(words)), key=len)
-        candidates = sets[0] & self.allowed
-        for s in sets[1:]:
-            candidates &= s
-            if not candidates:
-                return {}
+        candidates = sets[0] & scope
+        for other in sets[1:]:
+            candidates &= other
+        return self.verify(fieldname, words, slop, candidates)
+
+    def verify(self, fieldname: str, words: list[str], slop: int, candidates) -> dict[int, int]:
+        if not candidates:
+            return {}
         docnums = sorted(candidates)
         positions = [self.view.positions(fieldname, w, docnums) for w in words]
-        norms = self.norms() if fieldname == self.text_field else None
         out = {}
         for d in docnums:
             reach = positions[0].get(d)
@@ -242,8 +335,7 @@ class Evaluator:
                     break
                 reach = _follow(reach, later.get(d, ()), slop)
             if reach:
-                tf = len(reach)
-                out[d] = tf * (K1 + 1) / (tf + norms[d]) if norms else 0.0
+                out[d] = len(reach)
         return out
 
 

@@ -27,3 +27,9 @@ class ArchiveTextField(indexes.CharField):
     """Full text with the archive analyzer (folding, stemming, CJK bigrams)."""
 
     field_type = "archive_text"
+
+
+class ArchivePairsField(indexes.CharField):
+    """Adjacent token pairs of the text (analysis.PairFilter), for fast exact phrases."""
+
+    field_type = "archive_pairs"

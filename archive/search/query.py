@@ -8,7 +8,9 @@ are of records; passages only pick and highlight the best paragraphs of the page
 import difflib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.db.models import Q
 from whoosh import query as wq
@@ -192,7 +194,8 @@ class Compiler:
     def phrase(self, text: str, slop: int | None, *, expand: bool) -> wq.Query | None:
         spellings = self.vocabulary.spellings_of(text) if expand else None
         variants = [self.exact(s, slop) for s in (spellings or (text,))]
-        variants = [v for v in variants if v is not None]
+        # Spellings often fold and stem alike (Uighur, uighur): each distinct query once.
+        variants = list(dict.fromkeys(v for v in variants if v is not None))
         if not variants:
             return None
         return variants[0] if len(variants) == 1 else wq.Or(variants)
@@ -314,14 +317,16 @@ def allowed_records(view: IndexView, user) -> set[int]:
     return _allowed(view, user, view.filter_ids("doc_type", "record"))
 
 
-def _allowed(view: IndexView, user, docs: set[int]) -> set[int]:
+def _allowed(view: IndexView, user, docs) -> frozenset[int]:
     tokens = permissions.search_tokens(user)
     if tokens is permissions.EVERYTHING:
-        return docs
-    visible: set[int] = set()
-    for token in tokens:
-        visible |= view.filter_ids("access", token)
-    return docs & visible
+        return frozenset(docs)
+    tokens = tuple(sorted(tokens))
+
+    def visible():
+        return frozenset().union(*(view.filter_ids("access", token) for token in tokens))
+
+    return frozenset(docs) & view.cached(("access", tokens), visible)
 
 
 class FacetColumns:
@@ -337,11 +342,9 @@ class FacetColumns:
             self._columns[field] = self._view.column(field, translate=field != "sort_date")
         return self._columns[field]
 
-    def values(self, name: str, docnum: int) -> list[str]:
-        value = self._column(FACET_INDEX_FIELD[name])[docnum]
-        if isinstance(value, list):
-            return value
-        return [value] if value else []
+    def column(self, name: str) -> list:
+        """A facet's values by document: a list for multi-valued facets, else one value."""
+        return self._column(FACET_INDEX_FIELD[name])
 
     def record_id(self, docnum: int) -> int:
         return int(self._column("record_id")[docnum])
@@ -355,26 +358,36 @@ class FacetColumns:
         return with_date + without
 
 
+MULTI_VALUED = {"camp", "practice", "technology", "org", "place", "year"}
+
+
 def _apply_facets(ranked: list, columns: FacetColumns, selections: dict[str, list[str]]):
     """Keep the documents that satisfy every selection (OR within a facet, AND across), and
     count each facet's values over the documents that satisfy every *other* selection, so a
     selected facet still shows what choosing another of its values would give."""
     chosen = {name: set(values) for name, values in selections.items() if values}
-    groups: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    kept = []
-    for entry in ranked:
-        docnum = entry[1]
-        values = {name: columns.values(name, docnum) for name in FACETS}
-        failed = [n for n, want in chosen.items() if want.isdisjoint(values[n])]
-        if len(failed) > 1:
-            continue
-        counted = FACETS if not failed else failed  # a single failure counts for that facet
-        for name in counted:
-            counts = groups[name]
-            for value in values[name]:
-                counts[value] = counts.get(value, 0) + 1
-        if not failed:
-            kept.append(entry)
+    docs = [docnum for _, docnum in ranked]
+    passing = {}
+    for name, want in chosen.items():
+        column = columns.column(name)
+        if name in MULTI_VALUED:
+            passing[name] = {d for d in docs if not want.isdisjoint(column[d])}
+        else:
+            passing[name] = {d for d in docs if column[d] in want}
+    groups: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        scope = docs
+        for other, passed in passing.items():
+            if other != name:
+                scope = [d for d in scope if d in passed]
+        column = columns.column(name)
+        if name in MULTI_VALUED:
+            groups[name] = Counter(chain.from_iterable(column[d] for d in scope))
+        else:
+            groups[name] = Counter(column[d] for d in scope)
+    kept = ranked
+    for passed in passing.values():
+        kept = [entry for entry in kept if entry[1] in passed]
     return kept, groups
 
 
@@ -424,7 +437,7 @@ def _best_passages(s, view, user, node, compiler: Compiler, record_ids: list[int
     for pk in record_ids:
         docs |= view.ids("record_id", str(pk))
     docs = _allowed(view, user, docs & view.filter_ids("doc_type", "passage"))
-    scores = Evaluator(view, docs).run(passage_query)
+    scores = Evaluator(view, docs, level="passage").run(passage_query)
     owners, numbers = view.column("record_id"), view.column("number")
     best: dict[int, list[int]] = {}
     for _, docnum in sorted(((score, d) for d, score in scores.items()), key=_rank_key):

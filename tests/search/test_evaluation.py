@@ -117,3 +117,23 @@ def test_updated_and_deleted_documents_in_later_segments_are_counted_once():
     assert set(ours) == set(theirs) and len(ours) == 1
     assert find("xylophonist").count == 1
     assert find('"spoke first"').count == 0
+
+
+def test_phrases_match_within_a_paragraph_or_the_title_never_across_a_break():
+    across = indexed_record("They spoke of the quartzite", "quarry near the river.")
+    titled = indexed_record("Nothing here.", title="The quartzite quarry of Hotan")
+    assert {h.record.public_id for h in find('"quartzite quarry"').hits} == {titled.public_id}
+    assert ids_of('"quartzite quarry hotan"~3') == {titled.public_id}
+    assert ids_of('"spoke quartzite"~4') == {across.public_id}
+
+
+def test_three_word_phrases_are_checked_against_positions_not_only_pairs():
+    # Both pairs of "marble dust storm" occur, but never as one run of three words.
+    pairs_only = indexed_record("The marble dust settled. Later a dust storm came.")
+    whole = indexed_record("A marble dust storm came.")
+    assert ids_of('"marble dust storm"') == {whole.public_id}
+    assert pairs_only.public_id in ids_of('"dust storm"')
+
+
+def ids_of(q: str) -> set[str]:
+    return {h.record.public_id for h in find(q).hits}
