@@ -241,16 +241,6 @@ def _and(*parts) -> wq.Query:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _selection_filter(filters: dict[str, list[str]], skip: str | None = None) -> wq.Query | None:
-    clauses = []
-    for name, values in filters.items():
-        if name == skip or not values:
-            continue
-        index_field = FACET_INDEX_FIELD.get(name, name)
-        clauses.append(wq.Or([wq.Term(index_field, v.lower()) for v in values]))
-    return wq.And(clauses) if clauses else None
-
-
 def clean_filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep known facet parameters with short, non-empty values; drop everything else."""
     return {
@@ -272,7 +262,6 @@ def search(user, params: SearchParams) -> SearchResult:
     if params.q.strip() and user_query is None:
         result.notice = result.notice or "Nothing searchable in the query: no words to look for."
         return result
-    base = _and(wq.Term("doc_type", "record"), access_filter(user))
     main_query = user_query or wq.Every()
     by_date = params.sort in ("date", "-date") or user_query is None
 
@@ -304,7 +293,7 @@ def search(user, params: SearchParams) -> SearchResult:
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
     if result.count == 0 and parsed.node is not None:
-        result.suggestion = _suggest(s, user, params, parsed.node, vocabulary, base)
+        result.suggestion = _suggest(s, view, user, params, parsed.node, vocabulary)
     return result
 
 
@@ -481,7 +470,7 @@ MAX_SUGGEST_WORDS = 3
 MAX_CANDIDATES = 3
 
 
-def _suggest(s, user, params, node, vocabulary: SearchVocabulary, base) -> str | None:
+def _suggest(s, view, user, params, node, vocabulary: SearchVocabulary) -> str | None:
     """A corrected query, offered only if it finds something this user may see.
 
     SECURITY: a candidate word must find a document the user may see on its own, not only
@@ -492,7 +481,7 @@ def _suggest(s, user, params, node, vocabulary: SearchVocabulary, base) -> str |
     known = list(vocabulary.by_spelling)
     corrector = s.corrector(TEXT)
     compiler = Compiler(vocabulary)
-    filters = _and(base, _selection_filter(params.filters))
+    allowed = allowed_records(view, user) & _selected(view, params.filters)
     for word in words[:MAX_SUGGEST_WORDS]:
         folded = fold(word.text)
         candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)
@@ -502,17 +491,25 @@ def _suggest(s, user, params, node, vocabulary: SearchVocabulary, base) -> str |
             if candidate in (folded, stem(folded)):
                 continue
             alone = compiler.compile(Word(candidate))
-            if alone is None or not _finds_any(s, alone, filters):
+            if alone is None or not Evaluator(view, allowed).run(alone):
                 continue
             suggested = _replace(node, word, Word(candidate))
             compiled = compiler.compile(suggested)
-            if compiled is not None and _finds_any(s, compiled, filters):
+            if compiled is not None and Evaluator(view, allowed).run(compiled):
                 return describe(suggested)
     return None
 
 
-def _finds_any(s, query, filters) -> bool:
-    return s.search(query, filter=filters, limit=1, terms=False).scored_length() > 0
+def _selected(view: IndexView, filters: dict[str, list[str]]) -> frozenset[int]:
+    """Record documents meeting every facet selection (OR within a facet)."""
+    result = view.filter_ids("doc_type", "record")
+    for name, values in filters.items():
+        field_name = FACET_INDEX_FIELD.get(name, name)
+        chosen: set[int] = set()
+        for value in values:
+            chosen |= view.ids(field_name, value.lower())
+        result = result & chosen
+    return result
 
 
 def _replace(node, target, new):
