@@ -29,14 +29,16 @@ TEXT_FIELD = "text"
 PAIRS_FIELD = "pairs"
 TITLE_FIELD = "title"
 MAX_PREFIX_TERMS = 2000  # a wildcard reads at most this many terms' posting lists
-SEGMENT_CACHE_SIZE = 512  # entries: about 20 per segment
 
 
-class _SegmentCache:
-    """Column data of immutable segments, shared by all searches in the process."""
+class _LRU:
+    """Values derived from immutable segments, shared by all searches in the process; the
+    least recently used go first once their total weight passes `max_weight`."""
 
-    def __init__(self):
+    def __init__(self, max_weight: int, weigh=lambda value: 1):
+        self.max_weight, self.weigh = max_weight, weigh
         self._data: OrderedDict = OrderedDict()
+        self._held = 0
         self._lock = Lock()
 
     def get(self, key, build):
@@ -46,45 +48,28 @@ class _SegmentCache:
                 return self._data[key]
         value = build()
         with self._lock:
-            self._data[key] = value
-            while len(self._data) > SEGMENT_CACHE_SIZE:
-                self._data.popitem(last=False)
-        return value
-
-
-_cache = _SegmentCache()
-
-
-class _PostingsCache:
-    """Decoded posting lists of immutable segments, least recently used first out, bounded
-    by the number of postings held (8 bytes each, as arrays)."""
-
-    def __init__(self, max_postings: int):
-        self.max_postings = max_postings
-        self._data: OrderedDict = OrderedDict()
-        self._held = 0
-        self._lock = Lock()
-
-    def get(self, key, leaf) -> tuple:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        _, fieldname, text = key
-        ids, weights = postings.read_postings(leaf, fieldname, text)
-        value = (array("I", ids), array("f", weights))
-        with self._lock:
             if key not in self._data:
                 self._data[key] = value
-                self._held += len(ids)
-            while self._held > self.max_postings and len(self._data) > 1:
-                _, (old, _) = self._data.popitem(last=False)
-                self._held -= len(old)
+                self._held += self.weigh(value)
+            while self._held > self.max_weight and len(self._data) > 1:
+                _, old = self._data.popitem(last=False)
+                self._held -= self.weigh(old)
         return value
 
 
-# 8 million postings: about 64 MB per process, the lists of a few hundred common words.
-_postings_cache = _PostingsCache(8_000_000)
+# Columns, norms and filter sets: about 20 entries per segment.
+_cache = _LRU(512)
+# Decoded posting lists as arrays, 8 bytes a posting: 8 million postings is about 64 MB per
+# process, the lists of a few hundred common words.
+_postings_cache = _LRU(8_000_000, weigh=lambda value: len(value[0]))
+
+
+def _decoded(leaf, key, fieldname: str, text: str) -> tuple[array, array]:
+    def build():
+        ids, weights = postings.read_postings(leaf, fieldname, text)
+        return array("I", ids), array("f", weights)
+
+    return _postings_cache.get((key, fieldname, text), build)
 
 
 class IndexView:
@@ -106,7 +91,7 @@ class IndexView:
     def postings(self, fieldname: str, text: str) -> dict[int, float]:
         out: dict[int, float] = {}
         for leaf, offset, key, deleted in self.leaves:
-            ids, weights = _postings_cache.get((key, fieldname, text), leaf)
+            ids, weights = _decoded(leaf, key, fieldname, text)
             if deleted:
                 pairs = zip(ids, weights, strict=True)
                 out.update((d + offset, w) for d, w in pairs if d not in deleted)
@@ -119,10 +104,8 @@ class IndexView:
     def ids(self, fieldname: str, text: str) -> set[int]:
         out: set[int] = set()
         for leaf, offset, key, deleted in self.leaves:
-            ids = _postings_cache.get((key, fieldname, text), leaf)[0]
-            if offset:
-                ids = [d + offset for d in ids]
-            out.update(ids)
+            ids = _decoded(leaf, key, fieldname, text)[0]
+            out.update((d + offset for d in ids) if offset else ids)
             if deleted:
                 out.difference_update(d + offset for d in deleted)
         return out
@@ -131,17 +114,7 @@ class IndexView:
         """ids() for the few filter terms every search reads (record type, access tokens),
         kept between searches: segments never change, and a segment's deletions only grow,
         so the segments and their deletion counts identify the answer."""
-
-        def build():
-            out: set[int] = set()
-            for leaf, offset, _, deleted in self.leaves:
-                ids = postings.read_ids(leaf, fieldname, text)
-                out.update((d + offset for d in ids) if offset else ids)
-                if deleted:
-                    out.difference_update(d + offset for d in deleted)
-            return frozenset(out)
-
-        return self.cached(("ids", fieldname, text), build)
+        return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
 
     def cached(self, name, build):
         """A value derived from this index state only, kept between searches."""

@@ -99,10 +99,6 @@ def read_positions(segment_reader, fieldname: str, text: str, wanted: list[int])
     return out
 
 
-def read_ids(segment_reader, fieldname: str, text: str) -> list[int]:
-    return read_postings(segment_reader, fieldname, text)[0]
-
-
 def expand_prefix(segment_reader, fieldname: str, prefix: str, limit: int) -> list[str]:
     """Up to `limit` indexed terms of the field starting with `prefix`."""
     out = []
