@@ -9,6 +9,8 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from archive import signals as archive_signals
         from archive.search import signals
 
         signals.connect()
+        archive_signals.connect()

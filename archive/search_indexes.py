@@ -41,6 +41,7 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
     years = ExactMultiField()
     source = ExactField()
     access = ExactMultiField()
+    embargo = ExactField()  # YYYYMMDD or empty; compared with today at search time
     sort_date = indexes.DateTimeField(null=True)
     dated = ExactField()  # "1" or "0", so undated records sort last either way
     camp = ExactMultiField()
@@ -88,6 +89,9 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare_access(self, record):
         return permissions.index_tokens(record)
 
+    def prepare_embargo(self, record):
+        return permissions.index_embargo(record)
+
     def prepare_dated(self, record):
         return "1" if self.prepare_sort_date(record) else "0"
 
@@ -104,6 +108,7 @@ class PassageIndex(indexes.SearchIndex, indexes.Indexable):
     number = indexes.IntegerField(model_attr="number")
     position = indexes.IntegerField(model_attr="position")
     access = ExactMultiField()
+    embargo = ExactField()
 
     def get_model(self):
         return Passage
@@ -116,3 +121,6 @@ class PassageIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_access(self, passage):
         return permissions.index_tokens(passage.record)
+
+    def prepare_embargo(self, passage):
+        return permissions.index_embargo(passage.record)

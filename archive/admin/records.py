@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
 from archive.models import (
     ImportWarning,
     Passage,
@@ -22,7 +23,10 @@ from archive.models import (
     TermKind,
     Testimony,
 )
+from archive.models.audit import AuditAction
 from archive.models.records import deferred_rehash
+from archive.services import access as access_services
+from archive.services import audit
 from archive.services import records as record_services
 
 
@@ -131,11 +135,22 @@ class BulkTagForm(forms.Form):
 
 
 @admin.register(Record)
-class RecordAdmin(SimpleHistoryAdmin):
-    list_display = ["public_id", "title", "kind", "state", "language", "source", "open_warnings"]
+class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
+    list_display = [
+        "public_id",
+        "title",
+        "kind",
+        "state",
+        "access_level",
+        "embargo_until",
+        "language",
+        "source",
+        "open_warnings",
+    ]
     list_filter = [
         "kind",
         "state",
+        "access_level",
         "language",
         OpenWarningFilter,
         *(_tag_filter(k) for k in TermKind.values),
@@ -164,6 +179,17 @@ class RecordAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
+        (
+            _("Who may see it"),
+            {
+                "fields": ["access_level", "embargo_until"],
+                "description": _(
+                    "A testimony's consent scope caps its level: public consent allows any "
+                    "level, research at most registered, legal at most restricted, archive "
+                    "only confidential alone."
+                ),
+            },
+        ),
         (_("Tags"), {"fields": ["tags"]}),
         (
             _("Integrity"),
@@ -172,11 +198,13 @@ class RecordAdmin(SimpleHistoryAdmin):
     ]
     actions = ["add_tags"]
     list_select_related = ["source"]
+    ordering = ["public_id"]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
+            .filter(pk__in=visible_record_ids(request))
             .annotate(
                 n_open=Count("import_warnings", filter=Q(import_warnings__resolved_at__isnull=True))
             )
@@ -214,12 +242,29 @@ class RecordAdmin(SimpleHistoryAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            audit.log(AuditAction.RECORD_CREATE, actor=request.user, target=obj)
+        elif form.changed_data:
+            # Only the state and access fields are logged with values; others by name.
+            before = {name: form.initial.get(name) for name in form.changed_data}
+            after = {name: form.cleaned_data.get(name) for name in form.changed_data}
+            record_services.audit_record_change(obj, request.user, before, after)
 
     def save_related(self, request, form, formsets, change):
         # One rehash after all inline passage writes, under the record's row lock.
         with transaction.atomic(), deferred_rehash():
             Record.objects.select_for_update().filter(pk=form.instance.pk).first()
             super().save_related(request, form, formsets, change)
+            changed = sorted({fs.model._meta.model_name for fs in formsets if fs.has_changed()})
+            if change and changed:
+                audit.log(
+                    AuditAction.RECORD_EDIT,
+                    actor=request.user,
+                    target=form.instance,
+                    detail={"inlines": changed},
+                )
+            # A narrower consent entered on the testimony inline narrows the level at once.
+            access_services.enforce_consent(record=form.instance, by=request.user)
 
     @admin.action(description=_("Add tags to selected records"))
     def add_tags(self, request, queryset):
@@ -257,7 +302,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(admin.ModelAdmin):
+class ImportWarningAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     list_display = ["record", "passage_number", "code", "message", "resolved_at"]
     list_filter = ["code", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["record__public_id", "message"]
@@ -272,6 +317,9 @@ class ImportWarningAdmin(admin.ModelAdmin):
         "resolved_by",
     ]
     fields = [*readonly_fields, "resolution_note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(record__in=visible_record_ids(request))
 
     def has_add_permission(self, request):
         return False

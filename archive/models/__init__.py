@@ -1,5 +1,7 @@
 """The archive's models, one module per concern."""
 
+from .access import AccessLevel, Grant
+from .audit import AuditEntry
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
 from .search import IndexQueue
 from .sources import Source
@@ -7,6 +9,9 @@ from .testimony import Testimony
 from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
 
 __all__ = [
+    "AccessLevel",
+    "AuditEntry",
+    "Grant",
     "Alias",
     "Camp",
     "ExternalIdentifier",

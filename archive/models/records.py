@@ -5,11 +5,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +18,7 @@ from archive import hashing
 from archive.batching import collecting
 from archive.dates import DatePrecision, format_partial_date, period_end
 
+from .access import CONSENT_WIDEST_LEVEL, AccessLevel, check_consent, narrowest
 from .search import coalesce_index_updates
 from .vocabulary import Term
 
@@ -85,6 +87,23 @@ class Record(models.Model):
     state = models.CharField(
         max_length=12, choices=RecordState.choices, default=RecordState.DRAFT, db_index=True
     )
+    access_level = models.CharField(
+        _("access level"),
+        max_length=12,
+        choices=AccessLevel.choices,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Who may see the record once it is published. Left empty, testimony starts "
+            "restricted (or narrower, as its consent requires) and article excerpts public."
+        ),
+    )
+    embargo_until = models.DateField(
+        _("embargoed until"),
+        null=True,
+        blank=True,
+        help_text=_("Until this date (UTC) only archivists see the record, whatever its level."),
+    )
     tags = models.ManyToManyField(Term, blank=True, related_name="records")
     content_hash = models.CharField(
         max_length=64, editable=False, help_text=_("SHA-256 of the normalized text.")
@@ -128,6 +147,10 @@ class Record(models.Model):
             models.CheckConstraint(
                 condition=models.Q(state__in=RecordState.values), name="record_state_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(access_level__in=AccessLevel.values),
+                name="record_access_level_valid",
+            ),
         ]
 
     def __str__(self):
@@ -142,6 +165,8 @@ class Record(models.Model):
             self.public_id = IdentifierCounter.allocate(ID_PREFIX[self.kind])
         if not self.content_hash:
             self.content_hash = hashing.record_hash([])
+        if not self.access_level:
+            self.access_level = self.default_access_level()
         if self._state.adding or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
         else:
@@ -176,6 +201,30 @@ class Record(models.Model):
         stored = getattr(self, "_stored_kind", None)
         if stored and stored != self.kind:
             raise ValidationError({"kind": _("The kind is fixed by the identifier's prefix.")})
+        if not self.access_level:
+            self.access_level = self.default_access_level()
+        check_consent(self.access_level, self.consent_scope())
+
+    def consent_scope(self) -> str | None:
+        """The narrator's consent scope, for testimony that has narrator details."""
+        if self.kind != RecordKind.TESTIMONY or self.pk is None:
+            return None
+        try:
+            return self.testimony.consent_scope
+        except ObjectDoesNotExist:
+            return None
+
+    def default_access_level(self) -> str:
+        if self.kind != RecordKind.TESTIMONY:
+            return AccessLevel.PUBLIC
+        consent = self.consent_scope()
+        if consent is None:
+            return AccessLevel.RESTRICTED
+        return narrowest(AccessLevel.RESTRICTED, CONSENT_WIDEST_LEVEL[consent])
+
+    def is_embargoed(self, today=None) -> bool:
+        today = today or timezone.now().date()
+        return self.embargo_until is not None and self.embargo_until > today
 
     @property
     def event_dates_display(self) -> str:

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from archive.dates import DatePrecision
 
+from .access import check_consent
 from .records import Record, RecordKind
 from .vocabulary import Term, TermKind
 
@@ -120,6 +121,7 @@ class Testimony(models.Model):
     original_language = models.CharField(max_length=35, blank=True)
     translation_note = models.TextField(blank=True)
     # The narrowest scope is the default: widening consent is a deliberate, recorded act.
+    # It caps the record's access level (models.access.CONSENT_WIDEST_LEVEL).
     consent_scope = models.CharField(
         max_length=12, choices=ConsentScope.choices, default=ConsentScope.ARCHIVE_ONLY
     )
@@ -142,6 +144,13 @@ class Testimony(models.Model):
         org = self.interviewing_organization
         if org is not None and org.kind != TermKind.ORGANIZATION:
             raise ValidationError({"interviewing_organization": _("Choose an organization.")})
+        if record is not None and record.access_level:
+            try:
+                check_consent(record.access_level, self.consent_scope)
+            except ValidationError as error:
+                raise ValidationError(
+                    {"consent_scope": error.message_dict["access_level"]}
+                ) from None
 
 
 def _has_record(testimony: Testimony) -> bool:

@@ -116,6 +116,13 @@ class IndexView:
         so the segments and their deletion counts identify the answer."""
         return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
 
+    def live_docs(self) -> set[int]:
+        out: set[int] = set()
+        for leaf, offset, _, deleted in self.leaves:
+            out.update(range(offset, offset + leaf.doc_count_all()))
+            out.difference_update(d + offset for d in deleted)
+        return out
+
     def cached(self, name, build):
         """A value derived from this index state only, kept between searches."""
         return _cache.get((self.state, name), build)

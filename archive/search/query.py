@@ -16,7 +16,7 @@ from django.db.models import Q
 from whoosh import query as wq
 
 from archive import permissions
-from archive.models import Passage, Record, RecordKind, Term, TermKind
+from archive.models import IndexQueue, Passage, Record, RecordKind, Term, TermKind
 from archive.search import engine
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import Evaluator, IndexView
@@ -230,10 +230,16 @@ class Compiler:
 
 
 def access_filter(user) -> wq.Query | None:
-    tokens = permissions.search_tokens(user)
-    if tokens is permissions.EVERYTHING:
+    """The user's access rule as a Whoosh query (more-like-this runs in Whoosh itself)."""
+    scope = permissions.search_scope(user)
+    if scope.everything:
         return None
-    return wq.Or([wq.Term("access", t) for t in tokens])
+    opened = [wq.Term("access", t) for t in scope.tokens]
+    if scope.records:
+        granted = wq.Or([wq.Term("record_id", str(pk)) for pk in sorted(scope.records)])
+        opened.append(wq.And([wq.Term("access", "published"), granted]))
+    embargoed = wq.TermRange("embargo", scope.today, None, startexcl=True)
+    return wq.And([wq.Or(opened), wq.Not(embargoed)])
 
 
 def _and(*parts) -> wq.Query:
@@ -270,7 +276,9 @@ def search(user, params: SearchParams) -> SearchResult:
     # the records the user may see; facet selections, facet counts, sorting and paging then
     # work on the column values of that set.
     view = IndexView(s, engine.generation_key())
-    scores = Evaluator(view, allowed_records(view, user)).run(main_query)
+    allowed = allowed_documents(view, user)
+    records_allowed = allowed & view.filter_ids("doc_type", "record")
+    scores = Evaluator(view, records_allowed).run(main_query)
     ranked = sorted(((score, docnum) for docnum, score in scores.items()), key=_rank_key)
     columns = FacetColumns(view)
     kept, groups = _apply_facets(ranked, columns, params.filters)
@@ -287,13 +295,13 @@ def search(user, params: SearchParams) -> SearchResult:
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
     visible_ids = [pk for pk in ids if pk in records]
     passages = (
-        _best_passages(s, view, user, parsed.node, compiler, visible_ids) if user_query else {}
+        _best_passages(s, view, allowed, parsed.node, compiler, visible_ids) if user_query else {}
     )
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
     if result.count == 0 and parsed.node is not None:
-        result.suggestion = _suggest(s, view, user, params, parsed.node, vocabulary)
+        result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
     return result
 
 
@@ -301,21 +309,60 @@ def _rank_key(entry):
     return (-entry[0], entry[1])  # best first; ties in index order, as Whoosh does
 
 
-def allowed_records(view: IndexView, user) -> set[int]:
+def allowed_records(view: IndexView, user) -> frozenset[int]:
     """Record documents the user may see: the engine side of archive.permissions."""
-    return _allowed(view, user, view.filter_ids("doc_type", "record"))
+    return allowed_documents(view, user) & view.filter_ids("doc_type", "record")
 
 
-def _allowed(view: IndexView, user, docs) -> frozenset[int]:
-    tokens = permissions.search_tokens(user)
-    if tokens is permissions.EVERYTHING:
-        return frozenset(docs)
-    tokens = tuple(sorted(tokens))
+def allowed_documents(view: IndexView, user) -> frozenset[int]:
+    """Every document (record or passage) the user may see, by the index's access fields,
+    minus documents of records whose index update is still queued and which the database
+    now hides from the user: the index may lag a change that narrowed access."""
+    scope = permissions.search_scope(user)
+    if scope.everything:
+        return view.cached("live", lambda: frozenset(view.live_docs()))
+    allowed = view.cached(("allowed", scope), lambda: _scope_documents(view, scope))
+    lagging = _hidden_pending(view, user)
+    return allowed - lagging if lagging else allowed
 
-    def visible():
-        return frozenset().union(*(view.filter_ids("access", token) for token in tokens))
 
-    return frozenset(docs) & view.cached(("access", tokens), visible)
+def _scope_documents(view: IndexView, scope) -> frozenset[int]:
+    opened: set[int] = set()
+    for token in scope.tokens:
+        opened |= view.filter_ids("access", token)
+    if scope.records:
+        granted: set[int] = set()
+        for pk in scope.records:
+            granted |= view.ids("record_id", str(pk))
+        opened |= granted & view.filter_ids("access", "published")
+    return frozenset(opened) - _embargoed(view, scope.today)
+
+
+def _embargoed(view: IndexView, today: str) -> frozenset[int]:
+    """Documents whose embargo date lies after today: an embargo ends by itself at midnight
+    UTC, because the date is compared here, at search time."""
+
+    def build():
+        out: set[int] = set()
+        for date in view.expand_prefix("embargo", ""):
+            if date > today:
+                out |= view.ids("embargo", date)
+        return frozenset(out)
+
+    return view.cached(("embargoed", today), build)
+
+
+def _hidden_pending(view: IndexView, user) -> frozenset[int]:
+    pending = set(IndexQueue.objects.values_list("record_id", flat=True))
+    if not pending:
+        return frozenset()
+    visible = set(
+        permissions.visible_records(user).filter(pk__in=pending).values_list("pk", flat=True)
+    )
+    out: set[int] = set()
+    for pk in pending - visible:
+        out |= view.ids("record_id", str(pk))
+    return frozenset(out)
 
 
 class FacetColumns:
@@ -414,7 +461,7 @@ def _facet_label(name: str, value: str, labels: dict[str, str]) -> str:
     return labels.get(value, value)
 
 
-def _best_passages(s, view, user, node, compiler: Compiler, record_ids: list[int]) -> dict:
+def _best_passages(s, view, allowed, node, compiler: Compiler, record_ids: list[int]) -> dict:
     """Top passages of each listed record for the query's positive words and phrases."""
     leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
     leaves = [q for q in leaves if q is not None]
@@ -425,7 +472,7 @@ def _best_passages(s, view, user, node, compiler: Compiler, record_ids: list[int
     docs: set[int] = set()
     for pk in record_ids:
         docs |= view.ids("record_id", str(pk))
-    docs = _allowed(view, user, docs & view.filter_ids("doc_type", "passage"))
+    docs = docs & view.filter_ids("doc_type", "passage") & allowed
     scores = Evaluator(view, docs, level="passage").run(passage_query)
     owners, numbers = view.column("record_id"), view.column("number")
     best: dict[int, list[int]] = {}
@@ -470,7 +517,7 @@ MAX_SUGGEST_WORDS = 3
 MAX_CANDIDATES = 3
 
 
-def _suggest(s, view, user, params, node, vocabulary: SearchVocabulary) -> str | None:
+def _suggest(s, view, allowed, params, node, vocabulary: SearchVocabulary) -> str | None:
     """A corrected query, offered only if it finds something this user may see.
 
     SECURITY: a candidate word must find a document the user may see on its own, not only
@@ -481,7 +528,7 @@ def _suggest(s, view, user, params, node, vocabulary: SearchVocabulary) -> str |
     known = list(vocabulary.by_spelling)
     corrector = s.corrector(TEXT)
     compiler = Compiler(vocabulary)
-    allowed = allowed_records(view, user) & _selected(view, params.filters)
+    allowed = allowed & _selected(view, params.filters)
     for word in words[:MAX_SUGGEST_WORDS]:
         folded = fold(word.text)
         candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)

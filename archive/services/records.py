@@ -10,7 +10,9 @@ from django.db import transaction
 
 from archive import hashing
 from archive.models import Passage, Record, RecordKind, RecordState, Term
+from archive.models.audit import AuditAction
 from archive.models.records import PassageRole, check_single_paragraph, deferred_rehash
+from archive.services import audit
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def record_create(
     record.full_clean(exclude=["content_hash", "public_id"])
     record.save()
     record.tags.set(tags)
-    record_set_passages(record=record, passages=passages, by=by)
+    record_set_passages(record=record, passages=passages, by=by, audited=False)
+    audit.log(AuditAction.RECORD_CREATE, actor=by, target=record, detail={"state": state})
     return record
 
 
@@ -70,17 +73,59 @@ def record_update(*, record: Record, by: AbstractBaseUser | None = None, **field
     changed = [name for name, value in fields.items() if getattr(record, name) != value]
     if not changed:
         return False
+    before = {name: getattr(record, name) for name in changed}
     for name in changed:
         setattr(record, name, fields[name])
     record.updated_by = by
     record.full_clean(exclude=["content_hash", "public_id"])
     record.save()
+    audit_record_change(record, by, before, {name: fields[name] for name in changed})
     return True
+
+
+ACCESS_FIELDS = {"access_level", "embargo_until"}
+
+
+def audit_record_change(record: Record, by, before: dict, after: dict) -> None:
+    """One entry per kind of change: publish/withdraw, access, and other edits."""
+    changed = set(after)
+    if "state" in changed:
+        action = {
+            RecordState.PUBLISHED: AuditAction.RECORD_PUBLISH,
+            RecordState.WITHDRAWN: AuditAction.RECORD_WITHDRAW,
+        }.get(after["state"], AuditAction.RECORD_EDIT)
+        audit.log(
+            action,
+            actor=by,
+            target=record,
+            detail={"from": before.get("state"), "to": after["state"]},
+        )
+    if changed & ACCESS_FIELDS:
+        audit.log(
+            AuditAction.RECORD_ACCESS,
+            actor=by,
+            target=record,
+            detail={
+                "before": {k: _plain(before[k]) for k in changed & ACCESS_FIELDS},
+                "after": {k: _plain(after[k]) for k in changed & ACCESS_FIELDS},
+            },
+        )
+    others = sorted(changed - ACCESS_FIELDS - {"state"})
+    if others:
+        audit.log(AuditAction.RECORD_EDIT, actor=by, target=record, detail={"fields": others})
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
 def record_set_passages(
-    *, record: Record, passages: Sequence[PassageInput], by: AbstractBaseUser | None = None
+    *,
+    record: Record,
+    passages: Sequence[PassageInput],
+    by: AbstractBaseUser | None = None,
+    audited: bool = True,
 ) -> PassageChanges:
     """Replace a record's text while keeping the ¶ numbers of unchanged and edited paragraphs.
 
@@ -124,6 +169,18 @@ def record_set_passages(
         record.updated_by = by
         record.save(update_fields=["updated_by", "updated_at"])
     record.refresh_from_db(fields=["content_hash", "next_passage_number"])
+    if audited and changes.changed:
+        audit.log(
+            AuditAction.RECORD_EDIT,
+            actor=by,
+            target=record,
+            detail={
+                "passages_edited": changes.edited,
+                "passages_added": changes.added,
+                "passages_removed": changes.removed,
+                "content_hash": record.content_hash,
+            },
+        )
     return changes
 
 
@@ -194,6 +251,12 @@ def records_add_tags(
             record.updated_by = by
             record.save(update_fields=["updated_by", "updated_at"])
             added += len(missing)
+            audit.log(
+                AuditAction.RECORD_EDIT,
+                actor=by,
+                target=record,
+                detail={"tags_added": sorted(t.slug for t in missing)},
+            )
     return added
 
 
@@ -208,4 +271,10 @@ def record_set_tags(
     record.tags.set(wanted)
     record.updated_by = by
     record.save(update_fields=["updated_by", "updated_at"])
+    audit.log(
+        AuditAction.RECORD_EDIT,
+        actor=by,
+        target=record,
+        detail={"tags": sorted(Term.objects.filter(pk__in=wanted).values_list("slug", flat=True))},
+    )
     return True

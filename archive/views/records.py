@@ -6,11 +6,13 @@ from django.views.decorators.http import require_GET
 
 from archive.permissions import get_visible_record_or_404
 from archive.search.query import more_like_this
+from archive.services import audit
 
 
 @require_GET
 def record_detail(request, public_id: str):
     record = get_visible_record_or_404(request.user, public_id=public_id)
+    audit.log_record_view(request.user, record)
     passages = record.passages.order_by("position", "number").prefetch_related("tags")
     context = {
         "record": record,

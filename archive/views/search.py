@@ -7,12 +7,16 @@ from django.views.decorators.http import require_GET
 
 from archive.search.params import params_from_querydict
 from archive.search.query import FACETS, search
+from archive.services import audit
 
 
 @require_GET
 def search_page(request):
     params = params_from_querydict(request.GET)
-    result = search(request.user, params) if (params.q or params.filters) else None
+    result = None
+    if params.q or params.filters:
+        result = search(request.user, params)
+        audit.log_search(request.user, params, result)
     return render(
         request,
         "archive/search.html",
@@ -36,6 +40,7 @@ FACET_TITLES = {
 def search_api(request):
     params = params_from_querydict(request.GET)
     result = search(request.user, params)
+    audit.log_search(request.user, params, result)
     return JsonResponse(
         {
             "count": result.count,

@@ -15,7 +15,7 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "archive.admin_site.ArchiveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +36,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "archive.middleware.AuditContextMiddleware",
 ]
 
 # Reverting from the history page writes an old row without its passages, which would make
@@ -100,6 +101,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Audit log (docs/audit.md): client addresses are stored as a keyed hash. The key comes from
+# the environment; without it the SECRET_KEY is used. Behind a reverse proxy, name the header
+# that carries the client address (e.g. HTTP_X_FORWARDED_FOR) so entries are not all the proxy.
+AUDIT_IP_KEY = env_str("AUDIT_IP_KEY", "")
+AUDIT_CLIENT_IP_HEADER = env_str("AUDIT_CLIENT_IP_HEADER", "")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

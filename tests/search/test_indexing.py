@@ -10,9 +10,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from archive import roles
 from archive.models import IndexQueue, Passage, Record, Term
 from archive.search import engine
 from archive.services.records import PassageInput, record_set_passages, records_add_tags
+from tests.factories import make_user
 from tests.search.helpers import find, ids, indexed_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +43,7 @@ def test_the_index_follows_edits_tags_and_deletes_once_the_queue_is_applied():
     record_set_passages(record=record, passages=[PassageInput("A quetzalcoatl appeared.")])
     assert find("quetzalcoatl").count == 0  # not yet applied, and a draft
     engine.drain()
-    staff = type("Staff", (), {"is_authenticated": True, "is_active": True, "is_staff": True})()
+    staff = make_user("clerk", roles.ARCHIVIST)
     assert ids(find("quetzalcoatl", user=staff)) == [record.public_id]
     assert find("quetzalcoatl").count == 0  # drafts stay hidden from the public
     record.state = "published"

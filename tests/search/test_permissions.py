@@ -5,8 +5,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
+from archive import roles
 from archive.models import Term
 from archive.search.query import more_like_this
+from tests.factories import make_user
 from tests.search.helpers import find, ids, indexed_record
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def researcher():
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("clerk", password="x" * 16, is_staff=True)
+    return make_user("clerk", roles.ARCHIVIST)
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Signal receivers of the archive outside search: sign-in auditing and role permissions."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+
+from archive.models.audit import AuditAction
+from archive.services import audit
+
+
+def _logged_in(sender, request, user, **kwargs):
+    audit.log(AuditAction.LOGIN, actor=user, target=user, request=request)
+
+
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit.log(AuditAction.LOGOUT, actor=user, target=user, request=request)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # Only the username tried is kept: never the password, which Django already masks.
+    username = str(credentials.get("username", ""))[:150]
+    audit.log(AuditAction.LOGIN_FAILED, detail={"username": username}, request=request)
+
+
+def _sync_roles(sender, **kwargs):
+    from archive.roles import sync_role_permissions
+
+    if sender.name == "archive":
+        sync_role_permissions()
+
+
+def connect() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="archive.audit.login")
+    user_logged_out.connect(_logged_out, dispatch_uid="archive.audit.logout")
+    user_login_failed.connect(_login_failed, dispatch_uid="archive.audit.login_failed")
+    post_migrate.connect(_sync_roles, dispatch_uid="archive.roles.sync")

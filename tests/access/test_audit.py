@@ -1,0 +1,167 @@
+"""Every audited action writes its entry; nobody can change or delete one."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.test import Client
+
+from archive import roles
+from archive.models import AuditEntry
+from archive.models.audit import AppendOnlyError
+from archive.services import access as access_services
+from archive.services.records import record_update
+from tests.factories import make_user
+from tests.search.helpers import indexed_record
+
+pytestmark = pytest.mark.django_db
+
+
+def entries(action, **filters):
+    return list(AuditEntry.objects.filter(action=action, **filters).order_by("id"))
+
+
+@pytest.fixture
+def boss():
+    return make_user("boss", roles.ARCHIVIST)
+
+
+@pytest.fixture
+def lawyer():
+    return make_user("counsel", roles.LAWYER)
+
+
+def test_views_of_sensitive_records_are_recorded_with_who_and_where_from(boss, lawyer):
+    secret = indexed_record("A restricted account.", access_level="restricted")
+    open_one = indexed_record("A public excerpt.", access_level="public")
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    client.force_login(lawyer)
+    assert client.get(secret.get_absolute_url()).status_code == 200
+    assert client.get(open_one.get_absolute_url()).status_code == 200
+    [entry] = entries("record.view")
+    assert (entry.actor, entry.actor_label, entry.target_id) == (
+        lawyer,
+        "counsel",
+        secret.public_id,
+    )
+    assert entry.channel == "web" and entry.path == secret.get_absolute_url()
+    assert entry.detail["access_level"] == "restricted"
+    # The address is kept only as a keyed hash: stable, but not the address itself.
+    assert entry.ip_hash and "203.0.113.9" not in entry.ip_hash
+    client.get(secret.get_absolute_url())
+    assert entries("record.view")[-1].ip_hash == entry.ip_hash
+
+
+def test_searches_by_signed_in_users_are_recorded_with_query_and_filters(lawyer):
+    secret = indexed_record("The quillonbrook detention yard.", access_level="restricted")
+    client = Client()
+    client.get("/search/", {"q": "quillonbrook"})  # anonymous: not recorded
+    assert entries("search") == []
+    client.force_login(lawyer)
+    client.get("/search/", {"q": "quillonbrook", "kind": "article_excerpt"})
+    client.get("/api/v1/search/", {"q": "quillonbrook yard"})
+    web, api = entries("search")
+    assert web.detail["q"] == "quillonbrook"
+    assert web.detail["filters"] == {"kind": ["article_excerpt"]}
+    assert web.detail["sensitive_shown"] == [{"record": secret.public_id, "passages": [1]}]
+    assert (web.channel, api.channel, api.detail["q"]) == ("web", "api", "quillonbrook yard")
+
+
+def test_sign_ins_successful_and_failed_are_recorded():
+    make_user("mira", roles.ARCHIVIST)
+    client = Client()
+    client.post("/admin/login/", {"username": "mira", "password": "wrong password here"})
+    client.post("/admin/login/", {"username": "mira", "password": "a long test passphrase 42"})
+    [failed] = entries("auth.login_failed")
+    assert failed.detail == {"username": "mira"} and failed.actor is None
+    assert "wrong" not in str(failed.detail)
+    [ok] = entries("auth.login")
+    assert ok.actor_label == "mira"
+
+
+def test_grant_changes_publish_withdraw_and_edits_are_recorded(boss, lawyer):
+    record = indexed_record("Draft text.", state="draft", access_level="confidential")
+    grant = access_services.grant_create(record=record, user=lawyer, reason="case 12", by=boss)
+    access_services.grant_revoke(grant=grant, by=boss, reason="case closed")
+    record_update(record=record, state="published", by=boss)
+    record_update(record=record, title="A better title", by=boss)
+    access_services.record_set_access(record=record, access_level="restricted", by=boss)
+    record_update(record=record, state="withdrawn", by=boss)
+    actions = [
+        e.action for e in AuditEntry.objects.filter(target_id=record.public_id).order_by("id")
+    ]
+    assert actions == [
+        "record.create",
+        "grant.create",
+        "grant.revoke",
+        "record.publish",
+        "record.edit",
+        "record.access",
+        "record.withdraw",
+    ]
+    created = entries("grant.create")[0]
+    assert created.detail["reason"] == "case 12" and created.actor == boss
+    access = entries("record.access")[0].detail
+    assert access["before"] == {"access_level": "confidential"}
+    assert access["after"] == {"access_level": "restricted"}
+
+
+def test_only_archivists_change_access(lawyer):
+    record = indexed_record("Text.", access_level="restricted")
+    with pytest.raises(Exception, match="Only archivists"):
+        access_services.record_set_access(record=record, access_level="public", by=lawyer)
+    record.refresh_from_db()
+    assert record.access_level == "restricted"
+    assert entries("record.access") == []
+
+
+def test_the_application_refuses_to_change_or_delete_entries(boss):
+    entry = AuditEntry.objects.create(action="search", detail={"q": "x"})
+    entry.detail = {"q": "changed"}
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(detail={})
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE archive_auditentry SET actor_label = 'someone else' WHERE id = %s",
+        "DELETE FROM archive_auditentry WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_update_and_delete_on_audit_rows(sql):
+    entry = AuditEntry.objects.create(action="search", actor_label="original")
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).actor_label == "original"
+
+
+def test_archivists_read_and_export_the_log_but_cannot_edit_it(boss, lawyer):
+    record = indexed_record("Restricted words.", access_level="restricted")
+    reader = Client()
+    reader.force_login(lawyer)
+    reader.get(record.get_absolute_url())
+    admin = Client()
+    admin.force_login(boss)
+    listing = admin.get("/admin/archive/auditentry/", {"action__exact": "record.view"})
+    assert listing.status_code == 200 and record.public_id in listing.content.decode()
+    entry = entries("record.view")[0]
+    assert admin.get(f"/admin/archive/auditentry/{entry.pk}/delete/").status_code == 403
+    response = admin.get("/admin/archive/auditentry/export.csv", {"action__exact": "record.view"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["action"], r["target_id"], r["actor_label"]) for r in rows] == [
+        ("record.view", record.public_id, "counsel")
+    ]
+    assert entries("audit.export")[0].detail["filters"] == {"action__exact": "record.view"}
+    # Lawyers have no admin at all.
+    assert reader.get("/admin/archive/auditentry/").status_code == 302
