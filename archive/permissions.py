@@ -45,8 +45,20 @@ def _group_names(user) -> frozenset[str]:
     return cached
 
 
-def is_archivist(user) -> bool:
+def needs_two_factor(user) -> bool:
+    """Accounts that see everything must prove a second factor (TOTP) at sign-in."""
     return _signed_in(user) and (user.is_superuser or roles.ARCHIVIST in _group_names(user))
+
+
+def _second_factor_ok(user) -> bool:
+    # Request users carry is_verified (django-otp's middleware); users outside a request
+    # (management commands, services called from the shell) are trusted as they are.
+    verified = getattr(user, "is_verified", None)
+    return verified is None or verified()
+
+
+def is_archivist(user) -> bool:
+    return needs_two_factor(user) and _second_factor_ok(user)
 
 
 def sees_everything(user) -> bool:
@@ -78,6 +90,10 @@ def levels_for(user) -> tuple[str, ...]:
 
 
 def can_manage_grants(user) -> bool:
+    return is_archivist(user)
+
+
+def can_manage_accounts(user) -> bool:
     return is_archivist(user)
 
 

@@ -28,6 +28,7 @@ ARCHIVIST_PERMISSIONS = {
     "importwarning": ("view", "change"),
     "grant": ("view", "add", "change"),
     "auditentry": ("view",),
+    "invitation": ("view", "add"),
 }
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from archive.views import records, search
+from archive.views import accounts, records, search
 
 app_name = "archive"
 
@@ -13,6 +13,13 @@ urlpatterns = [
     path("search/help/", search.search_help, name="search-help"),
     path("records/<str:public_id>/", records.record_detail, name="record"),
     path("api/v1/search/", search.search_api, name="api-search"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("accounts/verify/", accounts.verify, name="verify"),
+    path("accounts/two-factor/", accounts.two_factor_setup, name="two-factor-setup"),
+    path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/invitation/<str:token>/", accounts.accept_invitation, name="invitation"),
+    path("accounts/", accounts.account, name="account"),
     path(
         "api/v1/records/<str:public_id>/more-like-this/",
         records.more_like_this_api,

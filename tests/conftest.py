@@ -83,7 +83,9 @@ def archivist(django_user_model):
 
 @pytest.fixture
 def archivist_client(client, archivist):
-    client.force_login(archivist)
+    from tests.factories import sign_in
+
+    sign_in(client, archivist)
     return client
 
 

@@ -21,3 +21,33 @@ def make_user(username: str, role: str | None = None, **fields):
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def enrol_totp(user):
+    """A confirmed TOTP device with a known key; `totp_code(device)` gives its current code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device) -> str:
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(client, user):
+    """Sign a test client in as `user`, with a verified second factor where one is required
+    (as after entering a code at /accounts/verify/)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from archive import permissions
+
+    client.force_login(user)
+    if permissions.needs_two_factor(user):
+        device = enrol_totp(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

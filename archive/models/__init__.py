@@ -1,6 +1,7 @@
 """The archive's models, one module per concern."""
 
 from .access import AccessLevel, Grant
+from .accounts import Invitation
 from .audit import AuditEntry
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
 from .search import IndexQueue
@@ -17,6 +18,7 @@ __all__ = [
     "ExternalIdentifier",
     "IdentifierCounter",
     "IndexQueue",
+    "Invitation",
     "ImportWarning",
     "Passage",
     "Record",

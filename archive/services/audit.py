@@ -40,7 +40,7 @@ def client_hash(ip: str) -> str:
 
 
 def client_ip(request) -> str:
-    header = settings.AUDIT_CLIENT_IP_HEADER
+    header = settings.CLIENT_IP_HEADER
     if header and request.META.get(header):
         # The proxy in front appends the real client last; earlier values are client-supplied.
         return request.META[header].split(",")[-1].strip()

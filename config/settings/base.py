@@ -1,8 +1,9 @@
 """Settings shared by every environment; dev, test and production build on these."""
 
+from datetime import timedelta
 from pathlib import Path
 
-from config.env import BASE_DIR, data_dir, database, env_list, env_str
+from config.env import BASE_DIR, data_dir, database, env_int, env_list, env_str
 
 DATA_DIR = data_dir()
 MEDIA_ROOT = DATA_DIR / "media"
@@ -22,6 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     # Before haystack, so our rebuild_index/update_index/clear_index (single writer) win.
     "archive",
     "haystack",
@@ -29,15 +33,54 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "archive.csrf.NullOriginMiddleware",  # see archive/csrf.py: Referrer-Policy no-referrer
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "archive.middleware.SessionLifetimeMiddleware",
+    "archive.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "archive.middleware.AuditContextMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# -- accounts (docs/accounts.md) ---------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Only to verify (and then upgrade) hashes made before Argon2 was the default.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+LOGIN_URL = "archive:login"
+LOGIN_REDIRECT_URL = "archive:account"
+LOGOUT_REDIRECT_URL = "archive:login"
+ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
+OTP_TOTP_ISSUER = "Testimony Archive"
+# Sessions end after SESSION_COOKIE_AGE without a request (each request renews it), after
+# SESSION_MAX_SECONDS in all, and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 12 * 60 * 60)
+# Five failures from one address, or against one username, lock that address or username
+# out for an hour (django-axes). The client address is found as the audit log finds it.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "archive.services.audit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "archive/accounts/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # our audit log records sign-ins, with hashed addresses
+AXES_VERBOSE = False
 
 # Reverting from the history page writes an old row without its passages, which would make
 # a record's text and hash disagree; corrections go through the normal edit path instead.
@@ -70,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "archive.passwords.MaximumLengthValidator"},
+    {"NAME": "archive.passwords.CharacterVarietyValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -92,11 +137,28 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# SECURITY: no other host learns which record a reader came from. "same-origin" rather than
-# "no-referrer": under no-referrer browsers send `Origin: null` on same-origin form posts
-# (Fetch spec), which Django's CSRF origin check rejects, so nobody could sign in.
+# SECURITY: no host, not even ours, learns which page a reader came from. Under no-referrer
+# browsers send `Origin: null` on same-origin form posts (Fetch spec); archive.csrf accepts
+# that only with `Sec-Fetch-Site: same-origin`, which no other site can make a browser send.
 X_FRAME_OPTIONS = "DENY"
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "archive.views.errors.csrf_failure"
+# Every page loads only what this server serves: no inline script, no other host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -104,9 +166,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # Audit log (docs/audit.md): client addresses are stored as a keyed hash. The key comes from
 # the environment; without it the SECRET_KEY is used. Behind a reverse proxy, name the header
-# that carries the client address (e.g. HTTP_X_FORWARDED_FOR) so entries are not all the proxy.
+# that carries the client address (e.g. HTTP_X_FORWARDED_FOR) so entries are not all the proxy;
+# sign-in lockout uses the same address.
 AUDIT_IP_KEY = env_str("AUDIT_IP_KEY", "")
-AUDIT_CLIENT_IP_HEADER = env_str("AUDIT_CLIENT_IP_HEADER", "")
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

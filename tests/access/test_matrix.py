@@ -20,7 +20,7 @@ from archive.models import AccessLevel, Term
 from archive.models.access import levels_allowed_by
 from archive.search.query import more_like_this
 from archive.services import access as access_services
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 from tests.search.helpers import find, ids, indexed_record
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def matrix(db):
 def client_for(user) -> Client:
     client = Client()
     if user.is_authenticated:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -170,11 +170,16 @@ def test_the_admin_is_for_archivists_and_hides_nothing_from_them(role, matrix):
         assert listing.status_code == 200
         for r, *_ in records:
             assert r.public_id in listing.content.decode()
-    else:
-        # Not staff: the admin sends them to its sign-in page, which names no record.
+    elif role == "anonymous":
+        # The admin sends visitors to the one sign-in page, which names no record.
         assert response.status_code == 302
-        assert "/admin/login/" in response["Location"]
-        assert record.public_id not in response["Location"]
+        assert response["Location"].startswith("/admin/login/")
+        follow = client.get(response["Location"])
+        assert follow.status_code == 302 and follow["Location"].startswith("/accounts/login/")
+    else:
+        # Signed in but not an archivist: the admin does not exist for them.
+        assert response.status_code == 404
+        assert record.public_id not in response.content.decode()
 
 
 def test_an_expired_grant_stops_working_at_once(matrix):

@@ -79,3 +79,37 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+BROWSER_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def archivist_session(page, live_server):
+    """Sign an archivist in through the real pages: password, then the authenticator code."""
+
+    def sign_in(username: str = "keeper", next_path: str = "/admin/", superuser: bool = False):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
+        from archive import roles
+        from tests.factories import enrol_totp, totp_code
+
+        users = get_user_model().objects
+        if superuser:
+            user = users.create_superuser(username=username, password=BROWSER_PASSWORD)
+        else:
+            user = users.create_user(username=username, password=BROWSER_PASSWORD, is_staff=True)
+            user.groups.add(Group.objects.get(name=roles.ARCHIVIST))
+        device = enrol_totp(user)
+        page.goto(f"/accounts/login/?next={next_path}")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(BROWSER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/accounts/verify/**")
+        page.get_by_label("Six-digit code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(f"**{next_path}")
+        return page
+
+    return sign_in

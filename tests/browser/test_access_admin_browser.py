@@ -9,21 +9,12 @@ from tests.search.helpers import indexed_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # as BROWSER_PASSWORD
 
 
 @pytest.fixture
-def archivist_page(page, live_server, django_user_model):
-    user = django_user_model.objects.create_user(
-        username="keeper", password=PASSWORD, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=roles.ARCHIVIST))
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("keeper")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
-    return page
+def archivist_page(archivist_session):
+    return archivist_session("keeper", "/admin/")
 
 
 def test_archivist_grants_access_and_reads_it_back_in_the_audit_log(

@@ -6,18 +6,10 @@ from archive.models import Record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
-def signed_in(page, live_server, django_user_model):
-    django_user_model.objects.create_superuser(username="archivist", password=PASSWORD)
-    page.goto("/admin/login/?next=/admin/archive/record/")
-    page.get_by_label("Username").fill("archivist")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/archive/record/")
-    return page
+def signed_in(archivist_session):
+    return archivist_session("archivist", "/admin/archive/record/", superuser=True)
 
 
 def test_archivist_finds_filters_and_opens_a_seed_article(loaded_seeds, signed_in, screenshot):

@@ -20,7 +20,10 @@ class Command(BaseCommand):
         path = settings.DATA_DIR / "dev-admin-password"
         User = get_user_model()  # noqa: N806
         if User.objects.filter(username="admin").exists() and path.exists():
-            self.stdout.write(f"Sign in at /admin/ as 'admin'; the password is in {path}")
+            self.stdout.write(
+                f"Sign in at /accounts/login/ as 'admin' (then enrol an authenticator app); "
+                f"the password is in {path}"
+            )
             return
         password = secrets.token_urlsafe(18)
         user, _ = User.objects.get_or_create(
