@@ -4,6 +4,8 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 
 from archive import permissions
+from archive.models.audit import AuditAction
+from archive.services import audit
 
 
 class HiddenIs404Mixin:
@@ -25,6 +27,31 @@ class HiddenIs404Mixin:
     def history_view(self, request, object_id, extra_context=None):
         self._check_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+
+class AuditedAdminMixin:
+    """Every save and delete through this admin writes an audit entry with the fields changed
+    (names only: values are in the object's history)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.log(
+            AuditAction.OBJECT_CHANGE,
+            actor=request.user,
+            target=obj,
+            detail={"created": not change, "fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        target = (obj._meta.model_name, obj.pk)
+        super().delete_model(request, obj)
+        audit.log(AuditAction.OBJECT_DELETE, actor=request.user, target=target)
+
+    def delete_queryset(self, request, queryset):
+        targets = [(obj._meta.model_name, obj.pk) for obj in queryset]
+        super().delete_queryset(request, queryset)
+        for target in targets:
+            audit.log(AuditAction.OBJECT_DELETE, actor=request.user, target=target)
 
 
 def visible_record_ids(request):

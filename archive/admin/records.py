@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
+from archive.admin.policy import AuditedAdminMixin, HiddenIs404Mixin, visible_record_ids
 from archive.models import (
     ImportWarning,
     Passage,
@@ -235,7 +235,15 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
         published = [r.public_id for r in queryset if r.was_ever_published()]
         if published:
             raise PermissionDenied(f"Records that were published cannot be deleted: {published}")
+        targets = [("record", r.public_id) for r in queryset]
         super().delete_queryset(request, queryset)
+        for target in targets:
+            audit.log(AuditAction.RECORD_DELETE, actor=request.user, target=target)
+
+    def delete_model(self, request, obj):
+        public_id = obj.public_id
+        super().delete_model(request, obj)
+        audit.log(AuditAction.RECORD_DELETE, actor=request.user, target=("record", public_id))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -294,7 +302,7 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["outlet", "title", "published_display", "language"]
     search_fields = ["outlet", "title", "authors"]
@@ -302,7 +310,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(HiddenIs404Mixin, admin.ModelAdmin):
+class ImportWarningAdmin(HiddenIs404Mixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["record", "passage_number", "code", "message", "resolved_at"]
     list_filter = ["code", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["record__public_id", "message"]

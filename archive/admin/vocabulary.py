@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.admin.policy import AuditedAdminMixin
 from archive.models import Alias, Camp, ExternalIdentifier, Term
 from archive.models.vocabulary import fold_label
 
@@ -45,7 +46,7 @@ class CampInline(admin.StackedInline):
 
 
 @admin.register(Term)
-class TermAdmin(SimpleHistoryAdmin):
+class TermAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     list_display = ["preferred_label", "kind", "slug", "broader", "alias_list", "record_count"]
     list_filter = ["kind"]
     ordering = ["kind", "preferred_label"]

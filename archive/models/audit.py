@@ -30,6 +30,8 @@ class AuditAction(models.TextChoices):
     RECORD_WITHDRAW = "record.withdraw", _("withdrew a record")
     RECORD_DELETE = "record.delete", _("deleted a record")
     ACCOUNT_CHANGE = "account.change", _("changed an account")
+    OBJECT_CHANGE = "object.change", _("changed vocabulary, a source or a warning")
+    OBJECT_DELETE = "object.delete", _("deleted vocabulary, a source or a warning")
     AUDIT_EXPORT = "audit.export", _("exported the audit log")
 
 

@@ -26,6 +26,7 @@ def record_detail(request, public_id: str):
 @require_GET
 def more_like_this_api(request, public_id: str):
     record = get_visible_record_or_404(request.user, public_id=public_id)
+    audit.log_record_view(request.user, record)
     return JsonResponse(
         {
             "id": record.public_id,

@@ -165,3 +165,69 @@ def test_archivists_read_and_export_the_log_but_cannot_edit_it(boss, lawyer):
     assert entries("audit.export")[0].detail["filters"] == {"action__exact": "record.view"}
     # Lawyers have no admin at all.
     assert reader.get("/admin/archive/auditentry/").status_code == 404
+
+
+def test_admin_edits_of_records_vocabulary_and_sources_are_recorded(archivist_client):
+    from archive.models import Term
+
+    term = Term.objects.get(slug="hikvision")
+    url = f"/admin/archive/term/{term.pk}/change/"
+    data = form_values(archivist_client.get(url).content.decode(), "term_form")
+    data["preferred_label"] = "Hikvision (changed in a test)"
+    response = archivist_client.post(url, data)
+    assert response.status_code == 302
+    [entry] = entries("object.change", target_id=str(term.pk))
+    assert entry.detail == {"created": False, "fields": ["preferred_label"]}
+    assert entry.actor_label == "archivist" and entry.channel == "admin"
+
+    draft = indexed_record("Deletable draft.", state="draft")
+    public_id = draft.public_id
+    response = archivist_client.post(f"/admin/archive/record/{draft.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert [e.target_id for e in entries("record.delete")] == [public_id]
+
+
+def form_values(html: str, form_id: str) -> dict:
+    """The values a browser would submit from the form with this id (inputs, selects with
+    their selected options, textareas)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.inside, self.select, self.textarea = {}, False, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = a.get("id") == form_id
+            if not self.inside:
+                return
+            name = a.get("name")
+            if tag == "input" and name and a.get("type") not in ("submit", "checkbox", "file"):
+                self.data[name] = a.get("value", "")
+            elif tag == "input" and name and a.get("type") == "checkbox" and "checked" in a:
+                self.data[name] = a.get("value", "on")
+            elif tag == "select":
+                self.select = name
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select] = a.get("value", "")
+            elif tag == "textarea":
+                self.textarea = name
+                self.data[name] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.inside = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, text):
+            if self.textarea:
+                self.data[self.textarea] += text
+
+    reader = Reader()
+    reader.feed(html)
+    return reader.data
