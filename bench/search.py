@@ -11,7 +11,8 @@ in it, unless --database-url points at an EMPTY database made for the benchmark.
 Steps
 1. migrate, load_seeds (the vocabulary), then a synthetic corpus made with
    random.Random(--seed): records of 5-15 passages, ~70 % article excerpts and 30 % testimony,
-   ~85 % published; passages of 40-120 words drawn with Zipf-like frequencies from the seed
+   ~85 % published (access levels and embargoes: see access_fields); passages of 40-120
+   words drawn with Zipf-like frequencies from the seed
    documents' own words (plus rarer made-up words built from them, so the vocabulary has a
    long tail), copied runs of seed sentences (so phrases occur), and labels/aliases of
    vocabulary terms; event dates 2014-2023 with a precision; 0-6 record tags and some
@@ -440,6 +441,18 @@ def generate_corpus(args, log) -> dict:
     }
 
 
+def access_fields(kind: str, key: str) -> dict:
+    """Excerpts public; testimony 60 % public, 25 % restricted, 15 % confidential; 2 % of all
+    records under an embargo that has not ended. Drawn from a generator of their own, so the
+    rest of the corpus is the same as before access levels existed."""
+    rng = random.Random(key)
+    level = "public"
+    if kind == "testimony":
+        level = weighted(rng, [("public", 60), ("restricted", 25), ("confidential", 15)])
+    embargo = dt.date(2099, 1, 1) if rng.random() < 0.02 else None
+    return {"access_level": level, "embargo_until": embargo}
+
+
 def plan_record(rng: random.Random, lex: Lexicon, n: int, counters: dict) -> dict:
     from archive import hashing
     from archive.models import Record
@@ -481,6 +494,7 @@ def plan_record(rng: random.Random, lex: Lexicon, n: int, counters: dict) -> dic
         event_end=end,
         event_end_precision=end_precision,
         state="published" if rng.random() < 0.85 else "draft",
+        **access_fields(kind, f"{prefix}-{counters[prefix]}"),
         content_hash=hashing.record_hash(text for text, _ in passages),
         next_passage_number=n + 1,
     )

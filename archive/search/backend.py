@@ -9,7 +9,7 @@ are read from the database for snippets, so the index holds no second copy of te
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from whoosh import columns
-from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, KEYWORD, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 
 from archive.search.analysis import pairs_analyzer, text_analyzer
@@ -64,7 +64,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             DJANGO_CT: WHOOSH_ID(stored=True),
             DJANGO_ID: WHOOSH_ID(stored=True),
             # Hash of the prepared document; index_status compares it with the database.
-            "fingerprint": WHOOSH_ID(stored=True),
+            "fingerprint": STORED(),  # read back only, never searched
         }
         content_field = ""
         for field in fields.values():
@@ -81,7 +81,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             elif field.field_type in ("date", "datetime"):
                 schema[name] = DATETIME(stored=True, sortable=True)
             elif field.field_type == "integer":
-                schema[name] = NUMERIC(stored=True, numtype=int, sortable=True)
+                # Read from the column only (¶ number, position): indexing them as numeric
+                # terms cost 16 postings per passage for nothing.
+                schema[name] = COLUMN(columns.NumericColumn("i"))
             else:
                 raise ValueError(f"{name}: field type {field.field_type} has no Whoosh mapping")
             if field.document:

@@ -99,12 +99,40 @@ def current_generation() -> Path:
     return Path(os.path.realpath(link))
 
 
+SCHEMA_FILE = "archive-schema.sha256"
+# Raise when the analyzers change what they emit, so old generations count as stale.
+ANALYSIS_VERSION = 1
+
+
+def schema_fingerprint() -> str:
+    """Hash of the field names and types this code writes; stored in each generation so a
+    generation written by older code is recognised (rebuild_index --if-empty rebuilds it)."""
+    described = sorted(
+        (
+            name,
+            type(field).__name__,
+            type(field.format).__name__ if field.format else "",
+            bool(field.stored),
+            type(field.column_type).__name__ if field.column_type else "",
+            ANALYSIS_VERSION,
+        )
+        for name, field in schema().items()
+    )
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
+def schema_is_current() -> bool:
+    stored = current_generation() / SCHEMA_FILE
+    return stored.exists() and stored.read_text().strip() == schema_fingerprint()
+
+
 def _new_generation() -> Path:
     path = (
         index_root() / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
     )
     path.mkdir(parents=True)
     whoosh_index.create_in(str(path), schema())
+    (path / SCHEMA_FILE).write_text(schema_fingerprint() + "\n")
     return path
 
 
@@ -234,7 +262,7 @@ class RebuildReport:
     generation: str = ""
 
 
-def rebuild(*, chunk_size: int = 1000, procs: int = 1) -> RebuildReport:
+def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = None) -> RebuildReport:
     """Build a complete new generation from the database, then switch to it atomically.
 
     Searches keep using the old generation until the switch. The writer lock is held
@@ -248,7 +276,9 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1) -> RebuildReport:
         seen = list(IndexQueue.objects.values_list("id", flat=True))
         path = _new_generation()
         index = whoosh_index.open_dir(str(path), schema=schema())
-        options = {"limitmb": WRITER_LIMIT_MB}
+        # A pool large enough to hold every posting avoids Whoosh's temporary sorted runs, which
+        # pickle every posting twice (docs/BENCHMARKS.md); per writer process.
+        options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB}
         if procs > 1:
             options |= {"procs": procs, "multisegment": True}
         writer = index.writer(**options)

@@ -14,6 +14,7 @@ into every result before anything is counted or returned; a NOT only removes fro
 """
 
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from threading import Lock
 
@@ -29,6 +30,10 @@ TEXT_FIELD = "text"
 PAIRS_FIELD = "pairs"
 TITLE_FIELD = "title"
 MAX_PREFIX_TERMS = 2000  # a wildcard reads at most this many terms' posting lists
+# Look a few documents up by binary search when the list is this many times longer.
+BISECT_RATIO = 16
+# An evaluator over at most this many documents (a page's passages) looks them up one by one.
+SMALL_SCOPE = 4000
 
 
 class _LRU:
@@ -64,6 +69,16 @@ _cache = _LRU(512)
 _postings_cache = _LRU(8_000_000, weigh=lambda value: len(value[0]))
 
 
+# Decoded positions of a term in one segment, for phrase and proximity checks; weighed by
+# documents (about 210 bytes each: at most some 250 MB per process). The benchmark's 20
+# queries touch 711,000 at 100,000 passages; a smaller cap made LRU evict what the next
+# query needed, and every phrase paid the decoding again (p95 300 ms instead of 120).
+_positions_cache = _LRU(1_200_000, weigh=len)
+# Once decoded, a term's positions serve every later phrase check that touches it; only the
+# rare check of a few documents of a very long list reads just their blocks instead.
+POSITIONS_CACHE_SHARE = 0.002
+
+
 def _decoded(leaf, key, fieldname: str, text: str) -> tuple[array, array]:
     def build():
         ids, weights = postings.read_postings(leaf, fieldname, text)
@@ -85,13 +100,26 @@ class IndexView:
             key = (generation, leaf.segment().segment_id())
             self.leaves.append((leaf, offset, key, postings.deleted_docs(leaf)))
         self.state = tuple((key, offset, len(deleted)) for _, offset, key, deleted in self.leaves)
+        self.ends = [offset + leaf.doc_count_all() for leaf, offset, _, _ in self.leaves]
 
     # -- posting lists -------------------------------------------------------------------------
 
-    def postings(self, fieldname: str, text: str) -> dict[int, float]:
+    def postings(self, fieldname: str, text: str, among=None) -> dict[int, float]:
+        """{document: weight} for a term; with `among` (a small set of documents) only those,
+        found by binary search instead of building the whole list."""
         out: dict[int, float] = {}
-        for leaf, offset, key, deleted in self.leaves:
+        for (leaf, offset, key, deleted), end in zip(self.leaves, self.ends, strict=True):
             ids, weights = _decoded(leaf, key, fieldname, text)
+            if among is not None and len(among) * BISECT_RATIO < len(ids):
+                n = len(ids)
+                for d in among:
+                    local = d - offset
+                    if not offset <= d < end or local in deleted:
+                        continue
+                    i = bisect_left(ids, local)
+                    if i < n and ids[i] == local:
+                        out[d] = weights[i]
+                continue
             if deleted:
                 pairs = zip(ids, weights, strict=True)
                 out.update((d + offset, w) for d, w in pairs if d not in deleted)
@@ -173,10 +201,25 @@ class IndexView:
         """Positions of a term in the given documents (ascending global numbers)."""
         out: dict[int, list[int]] = {}
         bounds = [offset for _, offset, _, _ in self.leaves[1:]] + [float("inf")]
-        for (leaf, offset, _, _), end in zip(self.leaves, bounds, strict=True):
+        for (leaf, offset, key, _), end in zip(self.leaves, bounds, strict=True):
             wanted = [d - offset for d in docnums if offset <= d < end]
-            found = postings.read_positions(leaf, fieldname, text, wanted)
-            out.update((d + offset, p) for d, p in found.items())
+            if not wanted:
+                continue
+            frequency = len(_decoded(leaf, key, fieldname, text)[0])
+            if len(wanted) < POSITIONS_CACHE_SHARE * frequency:
+                found = postings.read_positions(leaf, fieldname, text, wanted)
+                out.update((d + offset, p) for d, p in found.items())
+                continue
+
+            def build(leaf=leaf):
+                return postings.read_all_positions(leaf, fieldname, text)
+
+            every = _positions_cache.get((key, fieldname, text), build)
+            get = every.get
+            for d in wanted:
+                found = get(d)
+                if found is not None:
+                    out[d + offset] = found
         return out
 
 
@@ -189,6 +232,7 @@ class Evaluator:
         self.level = level
         self.text_field = TEXT_FIELD
         self._norms = None
+        self.among = allowed if len(allowed) <= SMALL_SCOPE else None
 
     def run(self, query: wq.Query) -> dict[int, float]:
         return self.evaluate(query)
@@ -250,7 +294,7 @@ class Evaluator:
 
     def term(self, fieldname: str, text: str) -> dict[int, float]:
         allowed = self.allowed
-        weights = self.view.postings(fieldname, text)
+        weights = self.view.postings(fieldname, text, among=self.among)
         if fieldname != self.text_field:
             return {d: 0.0 for d in weights if d in allowed}
         norms = self.norms()
@@ -287,7 +331,10 @@ class Evaluator:
         if slop > 1:
             return self.positional(fieldname, words, slop, scope)
         # Adjacent words: the pair terms narrow the candidates to (nearly) the answer.
-        lists = sorted((self.view.postings(PAIRS_FIELD, p) for p in set(pairs(words))), key=len)
+        among = self.among if self.level == "passage" else None
+        lists = sorted(
+            (self.view.postings(PAIRS_FIELD, p, among=among) for p in set(pairs(words))), key=len
+        )
         if len(words) == 2:
             return {d: int(tf) for d, tf in lists[0].items() if d in scope}
         candidates = {d for d in lists[0] if d in scope}
@@ -296,7 +343,10 @@ class Evaluator:
         return self.verify(fieldname, words, slop, candidates)
 
     def positional(self, fieldname: str, words: list[str], slop: int, scope) -> dict[int, int]:
-        sets = sorted((self.view.ids(fieldname, w) for w in set(words)), key=len)
+        among = scope if len(scope) <= SMALL_SCOPE else None
+        sets = sorted(
+            (set(self.view.postings(fieldname, w, among=among)) for w in set(words)), key=len
+        )
         candidates = sets[0] & scope
         for other in sets[1:]:
             candidates &= other

@@ -99,6 +99,26 @@ def read_positions(segment_reader, fieldname: str, text: str, wanted: list[int])
     return out
 
 
+def read_all_positions(segment_reader, fieldname: str, text: str) -> dict[int, list[int]]:
+    """{local document number: positions} for every document holding the term."""
+    matcher = _raw_matcher(segment_reader, fieldname, text)
+    if matcher is None:
+        return {}
+    decode = segment_reader.schema[fieldname].format.decode_positions
+    if isinstance(matcher, ListMatcher):
+        return {d: decode(v) for d, v in zip(matcher._ids, matcher._values, strict=True)}
+    out: dict[int, list[int]] = {}
+    m = matcher
+    while not m._atend:
+        m._read_ids()
+        m._read_values()
+        out.update(zip(m._ids, map(decode, m._values), strict=True))
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return out
+
+
 def expand_prefix(segment_reader, fieldname: str, prefix: str, limit: int) -> list[str]:
     """Up to `limit` indexed terms of the field starting with `prefix`."""
     out = []

@@ -95,6 +95,25 @@ def test_block_reader_returns_every_posting_of_long_and_short_lists():
     assert longest > 128, "a list longer than one block of postings was read"
 
 
+def test_position_readers_match_whooshs_positions_across_blocks():
+    s = engine.searcher()
+    for leaf, _ in s.reader().leaf_readers():
+        deleted = postings.deleted_docs(leaf)
+        for text in ("the", "uyghur", "camp"):
+            expected = {}
+            matcher = leaf.postings("text", text)
+            while matcher.is_active():
+                expected[matcher.id()] = list(matcher.value_as("positions"))
+                matcher.next()
+            every = postings.read_all_positions(leaf, "text", text)
+            assert {d: p for d, p in every.items() if d not in deleted} == expected
+            some = sorted(expected)[::7]
+            assert postings.read_positions(leaf, "text", text, some) == {
+                d: expected[d] for d in some
+            }
+        assert postings.read_all_positions(leaf, "text", "zzzznotaword") == {}
+
+
 def test_lengths_match_whooshs_per_document_lengths():
     s = engine.searcher()
     for leaf, _ in s.reader().leaf_readers():

@@ -220,3 +220,20 @@ def test_four_processes_editing_at_once_lose_no_update(loaded_seeds, search_inde
         assert ids(find(token)) == [record.public_id]
         tags = set(record.tags.values_list("slug", flat=True))
         assert {v.value for v in find(token).facets["org"]} <= tags | {""}
+
+
+@pytest.mark.django_db
+def test_rebuild_if_empty_also_replaces_a_generation_written_by_older_code():
+    out = io.StringIO()
+    call_command("rebuild_index", "--if-empty", stdout=out)
+    assert "not rebuilt" in out.getvalue()
+    assert engine.schema_is_current()
+    # An older version wrote a different schema (or none was recorded).
+    (engine.current_generation() / engine.SCHEMA_FILE).write_text("0" * 64 + "\n")
+    assert not engine.schema_is_current()
+    before = engine.current_generation()
+    out = io.StringIO()
+    call_command("rebuild_index", "--if-empty", stdout=out)
+    assert "older version" in out.getvalue()
+    assert engine.current_generation() != before and engine.schema_is_current()
+    assert find("Hikvision").count > 0

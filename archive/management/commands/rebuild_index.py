@@ -22,16 +22,26 @@ class Command(BaseCommand):
         )
         parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes.")
         parser.add_argument(
+            "--limitmb",
+            type=int,
+            default=None,
+            help="Memory per writer process for sorting postings "
+            "(default: the ARCHIVE_REBUILD_LIMIT_MB setting).",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Only rebuild if the index holds no documents but the database has records.",
+            help="Only rebuild if the index holds no documents but the database has records, "
+            "or was written by an older version of the archive.",
         )
 
-    def handle(self, *args, procs: int, if_empty: bool, **options):
-        if if_empty and (engine.document_count() or not Record.objects.exists()):
+    def handle(self, *args, procs: int, if_empty: bool, limitmb: int | None, **options):
+        if if_empty and not engine.schema_is_current():
+            self.stdout.write("search index was written by an older version; rebuilding")
+        elif if_empty and (engine.document_count() or not Record.objects.exists()):
             self.stdout.write("search index present; not rebuilt")
             return
-        report = engine.rebuild(procs=procs)
+        report = engine.rebuild(procs=procs, limitmb=limitmb)
         self.stdout.write(
             f"indexed {report.records} record(s), {report.documents} document(s) "
             f"in {report.seconds:.1f} s into {report.generation}"
