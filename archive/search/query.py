@@ -321,21 +321,28 @@ def allowed_documents(view: IndexView, user) -> frozenset[int]:
     scope = permissions.search_scope(user)
     if scope.everything:
         return view.cached("live", lambda: frozenset(view.live_docs()))
-    allowed = view.cached(("allowed", scope), lambda: _scope_documents(view, scope))
+    # Kept per role (a handful of token sets); grants are added per search, so many users
+    # with different grants do not each keep a copy of the whole set.
+    key = ("allowed", scope.tokens, scope.today)
+    allowed = view.cached(key, lambda: _level_documents(view, scope.tokens, scope.today))
+    if scope.records:
+        allowed = allowed | _granted_documents(view, scope)
     lagging = _hidden_pending(view, user)
     return allowed - lagging if lagging else allowed
 
 
-def _scope_documents(view: IndexView, scope) -> frozenset[int]:
+def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
     opened: set[int] = set()
-    for token in scope.tokens:
+    for token in tokens:
         opened |= view.filter_ids("access", token)
-    if scope.records:
-        granted: set[int] = set()
-        for pk in scope.records:
-            granted |= view.ids("record_id", str(pk))
-        opened |= granted & view.filter_ids("access", "published")
-    return frozenset(opened) - _embargoed(view, scope.today)
+    return frozenset(opened) - _embargoed(view, today)
+
+
+def _granted_documents(view: IndexView, scope) -> set[int]:
+    granted: set[int] = set()
+    for pk in scope.records:
+        granted |= view.ids("record_id", str(pk))
+    return (granted & view.filter_ids("access", "published")) - _embargoed(view, scope.today)
 
 
 def _embargoed(view: IndexView, today: str) -> frozenset[int]:
