@@ -1,5 +1,7 @@
 """Signal receivers of the archive outside search: sign-in auditing and role permissions."""
 
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 
@@ -8,6 +10,11 @@ from archive.services import audit
 
 
 def _logged_in(sender, request, user, **kwargs):
+    from archive.middleware import SIGNED_IN_AT
+
+    if request is not None and hasattr(request, "session"):
+        # A new sign-in starts a new maximum session lifetime (SessionLifetimeMiddleware).
+        request.session[SIGNED_IN_AT] = time.time()
     audit.log(AuditAction.LOGIN, actor=user, target=user, request=request)
 
 
