@@ -29,6 +29,11 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     audit.log(AuditAction.LOGIN_FAILED, detail={"username": username}, request=request)
 
 
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    # django-axes hands over the raw address; only the request's keyed hash is kept.
+    audit.log(AuditAction.LOCKED_OUT, detail={"username": str(username)[:150]}, request=request)
+
+
 def _sync_roles(sender, **kwargs):
     from archive.roles import sync_role_permissions
 
@@ -41,3 +46,6 @@ def connect() -> None:
     user_logged_out.connect(_logged_out, dispatch_uid="archive.audit.logout")
     user_login_failed.connect(_login_failed, dispatch_uid="archive.audit.login_failed")
     post_migrate.connect(_sync_roles, dispatch_uid="archive.roles.sync")
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="archive.audit.locked_out")

@@ -159,6 +159,8 @@ def test_brute_force_sign_in_is_locked_out():
         == 429
     )
     assert AuditEntry.objects.filter(action="auth.login_failed").count() >= 5
+    locked_entries = AuditEntry.objects.filter(action="auth.locked_out")
+    assert locked_entries.exists() and locked_entries.first().detail == {"username": "target"}
 
 
 def test_sessions_end_after_the_maximum_lifetime(settings):
