@@ -1,0 +1,36 @@
+"""manage.py verify_fixity: recompute every stored hash; list mismatches, exit 1 if any."""
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from archive.services import fixity
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the SHA-256 of every passage, record and seed source file and compare it "
+        "with the stored one. Lists each mismatch and exits with status 1 if there is any."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seeds-dir",
+            type=Path,
+            default=settings.BASE_DIR / "seeds",
+            help="Directory holding manifest.yaml and the source documents (default: seeds/).",
+        )
+
+    def handle(self, *args, seeds_dir: Path, **options):
+        report = fixity.verify(seeds_dir=seeds_dir)
+        for mismatch in report.mismatches:
+            self.stdout.write(f"MISMATCH {mismatch}")
+        self.stdout.write(
+            f"checked {report.passages} passage(s), {report.records} record(s), "
+            f"{report.files} file(s): "
+            + ("all hashes match" if report.ok else f"{len(report.mismatches)} mismatch(es)")
+        )
+        if not report.ok:
+            sys.exit(1)
