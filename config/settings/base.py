@@ -63,6 +63,9 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "archive:login"
 LOGIN_REDIRECT_URL = "archive:account"
 LOGOUT_REDIRECT_URL = "archive:login"
+# Image attachments (services/images.py): larger files or pixel counts are refused.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_PIXELS", 50_000_000)
 ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
 OTP_TOTP_ISSUER = "Testimony Archive"
 # Sessions end after SESSION_COOKIE_AGE without a request (each request renews it), after
