@@ -16,6 +16,8 @@ or dismisses it with a reason. What it must not do is take a year, a page number
 facility number for a phone or ID number; tests hold it to that.
 """
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -284,3 +286,57 @@ def redact(text: str, findings, replacement=None) -> str:
         last = f.end
     out.append(text[last:])
     return "".join(out)
+
+
+# -- identifying terms after publication: keyed digests only ----------------------------------
+
+
+def term_key(term: str) -> str:
+    """What a term's digest is computed from: its joined skeleton, or Chinese characters as
+    written."""
+    if _HAN_RE.search(term):
+        return "han:" + "".join(term.split())
+    return "".join(k for k in (skeleton(w) for w in _WORD_RE.findall(term)) if k)
+
+
+def term_digest(term: str, *, salt: str, key: bytes) -> str:
+    return hmac.new(key, f"{salt}\x00{term_key(term)}".encode(), hashlib.sha256).hexdigest()
+
+
+def term_words(term: str) -> int:
+    if _HAN_RE.search(term):
+        return len("".join(term.split()))
+    return max(1, len(_WORD_RE.findall(term)))
+
+
+def find_digests(text: str, terms, *, salt: str, key: bytes) -> list[Finding]:
+    """Findings of terms known only by digest: `terms` are (digest, words, placeholder), where
+    words is the term's number of words (or characters, for Chinese)."""
+    wanted = {digest: placeholder for digest, _, placeholder in terms}
+    if not wanted:
+        return []
+    most = max(words for _, words, _ in terms) + 1
+    findings = []
+
+    def check(joined, start, end):
+        digest = hmac.new(key, f"{salt}\x00{joined}".encode(), hashlib.sha256).hexdigest()
+        if digest in wanted:
+            findings.append(
+                Finding("identifying_term", start, end, text[start:end], wanted[digest])
+            )
+            return True
+        return False
+
+    words = [(m.start(), m.end(), skeleton(m.group())) for m in _WORD_RE.finditer(text)]
+    for i in range(len(words)):
+        for span in range(1, min(most, len(words) - i) + 1):
+            window = words[i : i + span]
+            if check("".join(w[2] for w in window), window[0][0], window[-1][1]):
+                break
+    han_lengths = {words for _, words, _ in terms}
+    for m in re.finditer(r"[\u3400-\u9fff\uf900-\ufaff]+", text):
+        run = m.group()
+        for length in han_lengths:
+            for i in range(len(run) - length + 1):
+                check("han:" + run[i : i + length], m.start() + i, m.start() + i + length)
+    return findings

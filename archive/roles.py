@@ -29,6 +29,8 @@ ARCHIVIST_PERMISSIONS = {
     "grant": ("view", "add", "change"),
     "auditentry": ("view",),
     "invitation": ("view", "add"),
+    "piifinding": ("view", "change"),
+    "identifyingterm": ("view",),
 }
 
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
@@ -16,8 +16,10 @@ from archive.admin.policy import AuditedAdminMixin, HiddenIs404Mixin, visible_re
 from archive.models import (
     ImportWarning,
     Passage,
+    PiiFinding,
     Record,
     RecordKind,
+    RecordState,
     Source,
     Term,
     TermKind,
@@ -26,7 +28,7 @@ from archive.models import (
 from archive.models.audit import AuditAction
 from archive.models.records import deferred_rehash
 from archive.services import access as access_services
-from archive.services import audit
+from archive.services import audit, intake
 from archive.services import records as record_services
 
 
@@ -120,6 +122,24 @@ class ImportWarningInline(admin.TabularInline):
         return False
 
 
+class PiiFindingInline(admin.TabularInline):
+    """Findings in context; they are replaced or dismissed from the findings list."""
+
+    model = PiiFinding
+    fields = ["where", "kind", "text", "placeholder", "status", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("identifying details found")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("where"))
+    def where(self, finding):
+        return f"¶{finding.passage_number}" if finding.passage_number else finding.field
+
+
 class BulkTagForm(forms.Form):
     terms = forms.ModelMultipleChoiceField(
         queryset=Term.objects.all(),
@@ -159,6 +179,8 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
     autocomplete_fields = ["tags", "source"]
     readonly_fields = [
         "public_id",
+        # The workflow moves the state (actions below), so the publishing gate always runs.
+        "state",
         "content_hash",
         "created_by",
         "updated_by",
@@ -196,7 +218,7 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
             {"fields": ["content_hash", "created_by", "created_at", "updated_by", "updated_at"]},
         ),
     ]
-    actions = ["add_tags"]
+    actions = ["add_tags", "submit_for_review", "publish"]
     list_select_related = ["source"]
     ordering = ["public_id"]
 
@@ -217,8 +239,29 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
 
     def get_inlines(self, request, obj):
         if obj is not None and obj.kind == "testimony" or obj is None:
-            return [TestimonyInline, PassageInline, ImportWarningInline]
-        return [PassageInline, ImportWarningInline]
+            return [TestimonyInline, PassageInline, PiiFindingInline, ImportWarningInline]
+        return [PassageInline, PiiFindingInline, ImportWarningInline]
+
+    @admin.action(description=_("Submit for review (scans for identifying details)"))
+    def submit_for_review(self, request, queryset):
+        self._workflow(request, queryset, intake.submit_for_review, _("submitted for review"))
+
+    @admin.action(description=_("Publish (refused while identifying details are open)"))
+    def publish(self, request, queryset):
+        self._workflow(request, queryset, intake.publish, _("published"))
+
+    def _workflow(self, request, queryset, step, done):
+        moved = 0
+        for record in queryset:
+            try:
+                step(record=record, by=request.user)
+                moved += 1
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{record.public_id}: {' '.join(error.messages)}", messages.ERROR
+                )
+        if moved:
+            self.message_user(request, f"{moved} record(s) {done}.", messages.SUCCESS)
 
     @admin.display(description="open warnings", ordering="n_open")
     def open_warnings(self, record):
@@ -273,6 +316,9 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
                 )
             # A narrower consent entered on the testimony inline narrows the level at once.
             access_services.enforce_consent(record=form.instance, by=request.user)
+            # Every save of an unpublished record is scanned for identifying details.
+            if form.instance.state in (RecordState.DRAFT, RecordState.IN_REVIEW):
+                intake.scan(record=form.instance)
 
     @admin.action(description=_("Add tags to selected records"))
     def add_tags(self, request, queryset):

@@ -3,6 +3,7 @@
 from .access import AccessLevel, Grant
 from .accounts import Invitation
 from .audit import AuditEntry
+from .intake import FindingStatus, IdentifyingTerm, PiiFinding
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
 from .search import IndexQueue
 from .sources import Source
@@ -12,7 +13,9 @@ from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
 __all__ = [
     "AccessLevel",
     "AuditEntry",
+    "FindingStatus",
     "Grant",
+    "IdentifyingTerm",
     "Alias",
     "Camp",
     "ExternalIdentifier",
@@ -21,6 +24,7 @@ __all__ = [
     "Invitation",
     "ImportWarning",
     "Passage",
+    "PiiFinding",
     "Record",
     "RecordKind",
     "RecordState",

@@ -68,7 +68,9 @@ def record_create(
 
 
 @transaction.atomic
-def record_update(*, record: Record, by: AbstractBaseUser | None = None, **fields) -> bool:
+def record_update(
+    *, record: Record, by: AbstractBaseUser | None = None, note: str = "", **fields
+) -> bool:
     """Change metadata fields; saves (and makes a version) only if something differs."""
     changed = [name for name, value in fields.items() if getattr(record, name) != value]
     if not changed:
@@ -79,14 +81,14 @@ def record_update(*, record: Record, by: AbstractBaseUser | None = None, **field
     record.updated_by = by
     record.full_clean(exclude=["content_hash", "public_id"])
     record.save()
-    audit_record_change(record, by, before, {name: fields[name] for name in changed})
+    audit_record_change(record, by, before, {name: fields[name] for name in changed}, note)
     return True
 
 
 ACCESS_FIELDS = {"access_level", "embargo_until"}
 
 
-def audit_record_change(record: Record, by, before: dict, after: dict) -> None:
+def audit_record_change(record: Record, by, before: dict, after: dict, note: str = "") -> None:
     """One entry per kind of change: publish/withdraw, access, and other edits."""
     changed = set(after)
     if "state" in changed:
@@ -94,12 +96,10 @@ def audit_record_change(record: Record, by, before: dict, after: dict) -> None:
             RecordState.PUBLISHED: AuditAction.RECORD_PUBLISH,
             RecordState.WITHDRAWN: AuditAction.RECORD_WITHDRAW,
         }.get(after["state"], AuditAction.RECORD_EDIT)
-        audit.log(
-            action,
-            actor=by,
-            target=record,
-            detail={"from": before.get("state"), "to": after["state"]},
-        )
+        detail = {"from": before.get("state"), "to": after["state"]}
+        if note:
+            detail["note"] = note
+        audit.log(action, actor=by, target=record, detail=detail)
     if changed & ACCESS_FIELDS:
         audit.log(
             AuditAction.RECORD_ACCESS,

@@ -177,6 +177,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # that carries the client address (e.g. HTTP_X_FORWARDED_FOR) so entries are not all the proxy;
 # sign-in lockout uses the same address.
 AUDIT_IP_KEY = env_str("AUDIT_IP_KEY", "")
+# Identifying terms of published records are kept only as HMAC digests under this key
+# (docs/pii.md); without it the SECRET_KEY is used.
+PII_TERMS_KEY = env_str("PII_TERMS_KEY", "")
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
