@@ -70,7 +70,10 @@ class PiiFindingAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     @admin.action(description=_("Replace with the placeholder"))
     def replace_with_placeholder(self, request, queryset):
         done = 0
-        for finding in queryset.filter(status=FindingStatus.OPEN).order_by("-start"):
-            intake.replace_finding(finding=finding, by=request.user)
-            done += 1
+        for pk in list(queryset.values_list("pk", flat=True)):
+            # Replacing one can resolve others of the same text; take each as it is now.
+            finding = PiiFinding.objects.get(pk=pk)
+            if finding.status == FindingStatus.OPEN:
+                intake.replace_finding(finding=finding, by=request.user)
+                done += 1
         self.message_user(request, _("Replaced %d finding(s).") % done, messages.SUCCESS)

@@ -6,6 +6,8 @@ title or summary is rewritten with the placeholder, and history rows that still 
 identifying text are purged) or dismissed with a written reason.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -126,6 +128,7 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
         raise ValidationError("This finding was already handled.")
     record = finding.record
     original, new = finding.text, (placeholder or finding.placeholder)
+    before = _source_text(finding)
     if finding.field == "passage":
         passages = list(record.passages.order_by("position", "number"))
         inputs = [
@@ -145,12 +148,42 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
     finding.resolved_by, finding.resolved_at = by, timezone.now()
     finding.placeholder = new
     finding.save()
+    _follow_replacement(finding, before, original, new, by)
     audit.log(
         AuditAction.RECORD_EDIT,
         actor=by,
         target=record,
         detail={"pii_replaced": finding.kind, "where": _where(finding), "placeholder": new},
     )
+
+
+def _source_text(finding: PiiFinding) -> str:
+    if finding.field == "passage":
+        passage = finding.record.passages.filter(number=finding.passage_number).first()
+        return passage.text if passage else ""
+    return getattr(finding.record, finding.field) or ""
+
+
+def _follow_replacement(finding, before: str, original: str, new: str, by) -> None:
+    """Every occurrence of the text was replaced: the other open findings of the same text
+    are resolved too, and those after an occurrence move by the change in length."""
+    occurrences = [m.start() for m in re.finditer(re.escape(original), before)]
+    delta = len(new) - len(original)
+    siblings = PiiFinding.objects.filter(
+        record=finding.record,
+        field=finding.field,
+        passage_number=finding.passage_number,
+        status=FindingStatus.OPEN,
+    )
+    for sibling in siblings:
+        if sibling.text == original:
+            sibling.status, sibling.text, sibling.placeholder = FindingStatus.REPLACED, "", new
+            sibling.resolved_by, sibling.resolved_at = by, timezone.now()
+        else:
+            shift = delta * sum(1 for o in occurrences if o + len(original) <= sibling.start)
+            sibling.start += shift
+            sibling.end += shift
+        sibling.save()
 
 
 def _purge_passage_history(record: Record, number: int, original: str) -> None:

@@ -157,3 +157,17 @@ def test_the_admin_review_replaces_dismisses_and_gates_publishing(draft, archivi
     draft.refresh_from_db()
     assert draft.state == "published"
     assert draft.passages.get(number=1).text == "[NARRATOR] was taken from [VILLAGE] in 2017."
+
+
+def test_replacing_a_repeated_name_resolves_every_occurrence_and_shifts_the_rest(boss):
+    record = make_record(
+        "Gulnar met Gulnar's cousin; call +7 701 234 56 78.", kind="testimony", title="Visit"
+    )
+    intake.set_identifying_terms(record=record, terms=[("Gulnar", "[RELATIVE-1]")], by=boss)
+    found = intake.scan(record=record)
+    assert [f.text for f in found] == ["Gulnar", "Gulnar", "+7 701 234 56 78"]
+    intake.replace_finding(finding=found[0], by=boss)
+    [phone] = intake.open_findings(record)
+    text = record.passages.get(number=1).text
+    assert text == "[RELATIVE-1] met [RELATIVE-1]'s cousin; call +7 701 234 56 78."
+    assert text[phone.start : phone.end] == "+7 701 234 56 78"
