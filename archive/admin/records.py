@@ -140,6 +140,13 @@ class PiiFindingInline(admin.TabularInline):
         return f"¶{finding.passage_number}" if finding.passage_number else finding.field
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the audit log, e.g. “consent withdrawn by the narrator”."),
+    )
+
+
 class BulkTagForm(forms.Form):
     terms = forms.ModelMultipleChoiceField(
         queryset=Term.objects.all(),
@@ -218,7 +225,7 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
             {"fields": ["content_hash", "created_by", "created_at", "updated_by", "updated_at"]},
         ),
     ]
-    actions = ["add_tags", "submit_for_review", "publish"]
+    actions = ["add_tags", "submit_for_review", "publish", "withdraw"]
     list_select_related = ["source"]
     ordering = ["public_id"]
 
@@ -249,6 +256,28 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
     @admin.action(description=_("Publish (refused while identifying details are open)"))
     def publish(self, request, queryset):
         self._workflow(request, queryset, intake.publish, _("published"))
+
+    @admin.action(description=_("Withdraw (asks for the reason)"))
+    def withdraw(self, request, queryset):
+        form = WithdrawForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._workflow(
+                request,
+                queryset,
+                lambda record, by: intake.withdraw(record=record, by=by, reason=reason),
+                _("withdrawn"),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Withdraw records"),
+            "records": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/record/withdraw.html", context)
 
     def _workflow(self, request, queryset, step, done):
         moved = 0

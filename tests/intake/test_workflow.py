@@ -171,3 +171,20 @@ def test_replacing_a_repeated_name_resolves_every_occurrence_and_shifts_the_rest
     text = record.passages.get(number=1).text
     assert text == "[RELATIVE-1] met [RELATIVE-1]'s cousin; call +7 701 234 56 78."
     assert text[phone.start : phone.end] == "+7 701 234 56 78"
+
+
+def test_the_admin_withdraws_with_a_reason(archivist_client):
+    record = make_record("Public text.", state="published")
+    listing = "/admin/archive/record/"
+    data = {"action": "withdraw", "_selected_action": [record.pk]}
+    form = archivist_client.post(listing, data)
+    assert form.status_code == 200 and "Withdraw these published records" in form.content.decode()
+    empty = archivist_client.post(listing, {**data, "apply": "1", "reason": " "})
+    assert "This field is required" in empty.content.decode()
+    record.refresh_from_db()
+    assert record.state == "published"
+    archivist_client.post(listing, {**data, "apply": "1", "reason": "Source retracted."})
+    record.refresh_from_db()
+    assert record.state == "withdrawn"
+    entry = AuditEntry.objects.get(action="record.withdraw", target_id=record.public_id)
+    assert entry.detail["note"] == "Source retracted."
