@@ -30,6 +30,7 @@ ARCHIVIST_PERMISSIONS = {
     "auditentry": ("view",),
     "invitation": ("view", "add"),
     "piifinding": ("view", "change"),
+    "attachment": ("view", "add"),
     "identifyingterm": ("view",),
 }
 

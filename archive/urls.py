@@ -12,6 +12,17 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("search/help/", search.search_help, name="search-help"),
     path("records/<str:public_id>/", records.record_detail, name="record"),
+    path(
+        "records/<str:public_id>/images/<int:number>/",
+        records.attachment_file,
+        name="attachment",
+    ),
+    path(
+        "records/<str:public_id>/images/<int:number>/thumbnail/",
+        records.attachment_file,
+        {"thumbnail": True},
+        name="attachment-thumbnail",
+    ),
     path("api/v1/search/", search.search_api, name="api-search"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),

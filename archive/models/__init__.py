@@ -2,6 +2,7 @@
 
 from .access import AccessLevel, Grant
 from .accounts import Invitation
+from .attachments import Attachment
 from .audit import AuditEntry
 from .intake import FindingStatus, IdentifyingTerm, PiiFinding
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
@@ -12,6 +13,7 @@ from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
 
 __all__ = [
     "AccessLevel",
+    "Attachment",
     "AuditEntry",
     "FindingStatus",
     "Grant",

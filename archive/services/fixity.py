@@ -1,8 +1,8 @@
 """Fixity: recompute every stored hash and list what no longer matches.
 
 Checked: each passage's SHA-256 against its text; each record's SHA-256 against its passages
-in reading order (docs/integrity.md); each seed source document against the SHA-256 in
-seeds/manifest.yaml. Attachments join this list when they exist (intake issue).
+in reading order (docs/integrity.md); each stored image against its recorded SHA-256; each
+seed source document against the SHA-256 in seeds/manifest.yaml.
 Read-only: a mismatch is reported, never repaired, so the evidence of tampering stays.
 """
 
@@ -50,6 +50,10 @@ def verify(*, seeds_dir: Path | None = None) -> FixityReport:
             report.records += 1
         if mismatch:
             report.mismatches.append(mismatch)
+    for mismatch in _check_attachments():
+        report.files += 1
+        if mismatch:
+            report.mismatches.append(mismatch)
     if seeds_dir is not None:
         for mismatch in _check_seed_files(seeds_dir):
             report.files += 1
@@ -89,6 +93,23 @@ def _check_records() -> Iterator[tuple[Mismatch | None, str]]:
                 ),
                 "record",
             )
+
+
+def _check_attachments() -> Iterator[Mismatch | None]:
+    from archive.models import Attachment
+
+    for attachment in Attachment.objects.select_related("record").iterator(chunk_size=CHUNK):
+        where = f"{attachment.record.public_id} image {attachment.number} ({attachment.file.name})"
+        try:
+            with attachment.file.open("rb") as handle:
+                computed = hashing.sha256_bytes(handle.read())
+        except FileNotFoundError:
+            computed = "missing"
+        yield (
+            Mismatch("file", where, attachment.sha256, computed)
+            if computed != attachment.sha256
+            else None
+        )
 
 
 def _check_seed_files(seeds_dir: Path) -> Iterator[Mismatch | None]:

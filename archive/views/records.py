@@ -1,10 +1,10 @@
 """The public record page and more-like-this."""
 
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from archive.permissions import get_visible_record_or_404
+from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.search.query import more_like_this
 from archive.services import audit
 
@@ -19,6 +19,7 @@ def record_detail(request, public_id: str):
         "passages": passages,
         "tags": record.tags.order_by("kind", "preferred_label"),
         "similar": more_like_this(request.user, record),
+        "attachments": record.attachments.all(),
     }
     return render(request, "archive/record_detail.html", context)
 
@@ -41,3 +42,20 @@ def more_like_this_api(request, public_id: str):
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+@require_GET
+def attachment_file(request, public_id: str, number: int, thumbnail: bool = False):
+    """An image of a record, served only to whoever may see the record (404 otherwise)."""
+    record = get_visible_record_or_404(request.user, public_id=public_id)
+    attachment = get_object_or_404(record.attachments, number=number)
+    if not thumbnail:
+        audit.log_record_view(request.user, record)
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    response = FileResponse(stored.open("rb"), content_type=CONTENT_TYPES[attachment.format])
+    response["Cache-Control"] = "private, no-store" if is_sensitive(record) else "private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
