@@ -3,8 +3,10 @@
 import csv
 
 from django.contrib import admin
-from django.http import StreamingHttpResponse
-from django.urls import path
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,8 +65,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        entries = changelist.get_queryset(request).order_by("at", "id")
+        try:
+            changelist = self.get_changelist_instance(request)
+            entries = changelist.get_queryset(request).order_by("at", "id")
+        except (IncorrectLookupParameters, ValidationError):
+            # A forged or stale filter: back to the list, as the admin itself does.
+            return HttpResponseRedirect(reverse("admin:archive_auditentry_changelist") + "?e=1")
         filters = {k: v for k, v in request.GET.items()}
         audit.log(AuditAction.AUDIT_EXPORT, actor=request.user, detail={"filters": filters})
         writer = csv.writer(_Echo())

@@ -231,3 +231,11 @@ def form_values(html: str, form_id: str) -> dict:
     reader = Reader()
     reader.feed(html)
     return reader.data
+
+
+def test_a_forged_export_filter_is_refused_without_an_error(boss):
+    admin = Client()
+    sign_in(admin, boss)
+    response = admin.get("/admin/archive/auditentry/export.csv", {"at__gte": "not-a-date"})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    assert not AuditEntry.objects.filter(action="audit.export").exists()
