@@ -649,23 +649,23 @@ class RawWhoosh:
         from whoosh import query as wq
         from whoosh import sorting
 
+        from archive.search import engine
         from archive.search import query as archive_query
+        from archive.search.evaluate import IndexView
         from archive.search.query_language import parse
         from archive.search.vocabulary import search_vocabulary
 
         self.wq, self.sorting = wq, sorting
         self.fields = {name: archive_query.FACET_INDEX_FIELD[name] for name in archive_query.FACETS}
-        self.access = archive_query.access_filter(AnonymousUser())
+        # The same allowed record documents as the endpoint (archive.permissions' rule).
+        view = IndexView(engine.searcher(), engine.generation_key())
+        self.allowed = set(archive_query.allowed_records(view, AnonymousUser()))
         self.compile = lambda q: archive_query.Compiler(search_vocabulary()).compile(parse(q).node)
 
     def prepare(self, q: str, filters: dict[str, str]):
         wq = self.wq
-        clauses = [wq.Term("doc_type", "record")]
-        if self.access is not None:
-            clauses.append(self.access)
-        for name, value in filters.items():
-            clauses.append(wq.Or([wq.Term(self.fields[name], value.lower())]))
-        return self.compile(q), wq.And(clauses)
+        clauses = [wq.Term(self.fields[name], value.lower()) for name, value in filters.items()]
+        return self.compile(q), (wq.And(clauses) if clauses else None)
 
     def facets(self) -> dict:
         """One FieldFacet per facet field, counting records; overlapping (several values per
@@ -687,10 +687,13 @@ class RawWhoosh:
     def __call__(self, prepared) -> list:
         from archive.search import engine
 
-        compiled, filter_query = prepared
+        compiled, selections = prepared
         s = engine.searcher()
+        allowed = self.allowed
+        if selections is not None:
+            allowed = allowed & set(s.docs_for_query(selections))
         facets = self.facets()
-        results = s.search(compiled, filter=filter_query, limit=20, groupedby=facets, terms=False)
+        results = s.search(compiled, filter=allowed, limit=20, groupedby=facets, terms=False)
         for name in facets:
             results.groups(name)
         return [hit["record_id"] for hit in results]

@@ -47,18 +47,14 @@ class PiiFindingAdmin(HiddenIs404Mixin, admin.ModelAdmin):
 
     @admin.display(description=_("where"))
     def where(self, finding):
-        return f"¶{finding.passage_number}" if finding.passage_number else finding.field
+        return finding.location
 
     @admin.display(description=_("in context"))
     def context(self, finding):
         """The finding with some words around it, so the archivist can judge it."""
         if finding.status != FindingStatus.OPEN:
             return finding.text or "—"
-        if finding.field == "passage":
-            source = finding.record.passages.filter(number=finding.passage_number).first()
-            text = source.text if source else ""
-        else:
-            text = getattr(finding.record, finding.field) or ""
+        text = intake.source_text(finding)
         before = text[max(0, finding.start - 40) : finding.start]
         found, after = text[finding.start : finding.end], text[finding.end : finding.end + 40]
         return f"…{before}[{found}]{after}…"

@@ -137,7 +137,7 @@ class PiiFindingInline(admin.TabularInline):
 
     @admin.display(description=_("where"))
     def where(self, finding):
-        return f"¶{finding.passage_number}" if finding.passage_number else finding.field
+        return finding.location
 
 
 class WithdrawForm(forms.Form):
@@ -269,15 +269,22 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
                 _("withdrawn"),
             )
             return None
+        return self._action_form_page(
+            request, queryset, form, _("Withdraw records"), "admin/archive/record/withdraw.html"
+        )
+
+    def _action_form_page(self, request, queryset, form, title, template):
+        """The intermediate page of an action that asks for more (its form), listing the
+        selected records so the form posts them back."""
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Withdraw records"),
+            "title": title,
             "records": queryset,
             "form": form,
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/archive/record/withdraw.html", context)
+        return TemplateResponse(request, template, context)
 
     def _workflow(self, request, queryset, step, done):
         moved = 0
@@ -365,15 +372,13 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
                 messages.SUCCESS,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Add tags to selected records"),
-            "records": queryset,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/archive/record/bulk_tag.html", context)
+        return self._action_form_page(
+            request,
+            queryset,
+            form,
+            _("Add tags to selected records"),
+            "admin/archive/record/bulk_tag.html",
+        )
 
 
 @admin.register(Source)

@@ -52,8 +52,12 @@ class PiiFinding(models.Model):
         ]
 
     def __str__(self):
-        where = f"¶{self.passage_number}" if self.passage_number else self.field
-        return f"{self.record.public_id} {where}: {self.kind} ({self.status})"
+        return f"{self.record.public_id} {self.location}: {self.kind} ({self.status})"
+
+    @property
+    def location(self) -> str:
+        """¶n for a passage, else the field (title, summary)."""
+        return f"¶{self.passage_number}" if self.field == "passage" else self.field
 
 
 class IdentifyingTerm(models.Model):

@@ -200,8 +200,7 @@ class IndexView:
     def positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[int]]:
         """Positions of a term in the given documents (ascending global numbers)."""
         out: dict[int, list[int]] = {}
-        bounds = [offset for _, offset, _, _ in self.leaves[1:]] + [float("inf")]
-        for (leaf, offset, key, _), end in zip(self.leaves, bounds, strict=True):
+        for (leaf, offset, key, _), end in zip(self.leaves, self.ends, strict=True):
             wanted = [d - offset for d in docnums if offset <= d < end]
             if not wanted:
                 continue

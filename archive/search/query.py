@@ -229,24 +229,6 @@ class Compiler:
 # -- running ----------------------------------------------------------------------------------
 
 
-def access_filter(user) -> wq.Query | None:
-    """The user's access rule as a Whoosh query (more-like-this runs in Whoosh itself)."""
-    scope = permissions.search_scope(user)
-    if scope.everything:
-        return None
-    opened = [wq.Term("access", t) for t in scope.tokens]
-    if scope.records:
-        granted = wq.Or([wq.Term("record_id", str(pk)) for pk in sorted(scope.records)])
-        opened.append(wq.And([wq.Term("access", "published"), granted]))
-    embargoed = wq.TermRange("embargo", scope.today, None, startexcl=True)
-    return wq.And([wq.Or(opened), wq.Not(embargoed)])
-
-
-def _and(*parts) -> wq.Query:
-    parts = [p for p in parts if p is not None]
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
 def clean_filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep known facet parameters with short, non-empty values; drop everything else."""
     return {
@@ -579,8 +561,9 @@ def _replace(node, target, new):
 
 def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
     """Records similar to `record` that the user may see. The caller checks the user may see
-    `record` itself; the access filter is passed into Whoosh's own more_like, because
-    haystack's more_like_this ignored narrow() and returned restricted documents."""
+    `record` itself. The same allowed set as every search is passed into Whoosh's own
+    more_like as its filter, because haystack's more_like_this ignored narrow() and returned
+    restricted documents."""
     s = engine.searcher()
     docnum = s.document_number(id=f"archive.record.{record.pk}")
     if docnum is None:
@@ -593,7 +576,7 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
         numterms=25,
         # Key terms by their weight in this record only: Bo1 uses whole-index frequencies.
         model=LocalExpansion,
-        filter=_and(wq.Term("doc_type", "record"), access_filter(user)),
+        filter=set(allowed_records(IndexView(s, engine.generation_key()), user)),
     )
     ids = [int(h["record_id"]) for h in hits if int(h["record_id"]) != record.pk][:limit]
     records = permissions.visible_records(user).in_bulk(ids)

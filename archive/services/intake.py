@@ -128,7 +128,7 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
         raise ValidationError("This finding was already handled.")
     record = finding.record
     original, new = finding.text, (placeholder or finding.placeholder)
-    before = _source_text(finding)
+    before = source_text(finding)
     if finding.field == "passage":
         passages = list(record.passages.order_by("position", "number"))
         inputs = [
@@ -153,11 +153,12 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
         AuditAction.RECORD_EDIT,
         actor=by,
         target=record,
-        detail={"pii_replaced": finding.kind, "where": _where(finding), "placeholder": new},
+        detail={"pii_replaced": finding.kind, "where": finding.location, "placeholder": new},
     )
 
 
-def _source_text(finding: PiiFinding) -> str:
+def source_text(finding: PiiFinding) -> str:
+    """The current text of the passage, title or summary a finding was made in."""
     if finding.field == "passage":
         passage = finding.record.passages.filter(number=finding.passage_number).first()
         return passage.text if passage else ""
@@ -208,12 +209,8 @@ def dismiss_finding(*, finding: PiiFinding, by, reason: str) -> None:
         AuditAction.RECORD_EDIT,
         actor=by,
         target=finding.record,
-        detail={"pii_dismissed": finding.kind, "where": _where(finding), "reason": finding.note},
+        detail={"pii_dismissed": finding.kind, "where": finding.location, "reason": finding.note},
     )
-
-
-def _where(finding: PiiFinding) -> str:
-    return f"¶{finding.passage_number}" if finding.field == "passage" else finding.field
 
 
 # -- workflow ---------------------------------------------------------------------------------
