@@ -18,6 +18,7 @@ the engine query enforces the same rule (archive/search/query.py).
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -89,12 +90,10 @@ def levels_for(user) -> tuple[str, ...]:
     return (AccessLevel.PUBLIC, AccessLevel.REGISTERED)
 
 
-def can_manage_grants(user) -> bool:
-    return is_archivist(user)
-
-
-def can_manage_accounts(user) -> bool:
-    return is_archivist(user)
+def require_archivist(user, doing: str) -> None:
+    """Writes that only archivists may make raise PermissionDenied for anyone else."""
+    if not is_archivist(user):
+        raise PermissionDenied(f"Only archivists {doing}.")
 
 
 def can_use_admin(user) -> bool:

@@ -4,7 +4,7 @@ Each one checks that the acting user may make it, validates against the consent 
 writes its audit entry in the same transaction, so a change and its record commit together.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,15 +17,10 @@ from archive.services import audit
 UNSET = object()
 
 
-def _require_archivist(by) -> None:
-    if not permissions.can_manage_grants(by):
-        raise PermissionDenied("Only archivists change who may see a record.")
-
-
 @transaction.atomic
 def record_set_access(*, record: Record, by, access_level=UNSET, embargo_until=UNSET) -> bool:
     """Change a record's access level and/or embargo; False if nothing changed."""
-    _require_archivist(by)
+    permissions.require_archivist(by, "change who may see a record")
     before = {"access_level": record.access_level, "embargo_until": record.embargo_until}
     if access_level is not UNSET:
         record.access_level = access_level
@@ -55,7 +50,7 @@ def record_set_access(*, record: Record, by, access_level=UNSET, embargo_until=U
 def testimony_set_consent(*, testimony: Testimony, scope: str, by) -> None:
     """Record the narrator's consent scope. A narrower consent narrows the record's access
     level to what it allows, at once; a wider one never widens access by itself."""
-    _require_archivist(by)
+    permissions.require_archivist(by, "change who may see a record")
     if scope not in CONSENT_WIDEST_LEVEL:
         raise ValidationError({"consent_scope": f"Unknown consent scope {scope!r}."})
     previous = testimony.consent_scope
@@ -97,7 +92,7 @@ def enforce_consent(*, record: Record, by) -> bool:
 
 @transaction.atomic
 def grant_create(*, record: Record, reason: str, by, user=None, group=None, expires_at=None):
-    _require_archivist(by)
+    permissions.require_archivist(by, "change who may see a record")
     grant = Grant(
         record=record, user=user, group=group, reason=reason, expires_at=expires_at, granted_by=by
     )
@@ -119,7 +114,7 @@ def grant_create(*, record: Record, reason: str, by, user=None, group=None, expi
 
 @transaction.atomic
 def grant_revoke(*, grant: Grant, by, reason: str = "") -> bool:
-    _require_archivist(by)
+    permissions.require_archivist(by, "change who may see a record")
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
     if grant.revoked_at is not None:
         return False

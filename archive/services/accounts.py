@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -26,8 +26,7 @@ class InvitationInvalid(Exception):
 def invite(*, username: str, role: str, by, email: str = "") -> tuple[Invitation, str]:
     """Create an inactive account with a role and an invitation; returns the invitation and
     the one-time token for its link (only its digest is stored)."""
-    if not permissions.can_manage_accounts(by):
-        raise PermissionDenied("Only archivists invite people.")
+    permissions.require_archivist(by, "invite people")
     if role and role not in roles.ROLES:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     user = get_user_model()(username=username, email=email, is_active=False)
@@ -50,8 +49,7 @@ def invite(*, username: str, role: str, by, email: str = "") -> tuple[Invitation
 @transaction.atomic
 def reissue(*, invitation: Invitation, by) -> tuple[Invitation, str]:
     """A new link (and a new expiry) for an invitation not yet accepted."""
-    if not permissions.can_manage_accounts(by):
-        raise PermissionDenied("Only archivists invite people.")
+    permissions.require_archivist(by, "invite people")
     if invitation.accepted_at:
         raise ValidationError("This invitation was already accepted.")
     user, role = invitation.user, invitation.role

@@ -9,7 +9,7 @@ identifying text are purged) or dismissed with a written reason.
 import re
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,11 +30,6 @@ def _key() -> bytes:
     return (settings.PII_TERMS_KEY or settings.SECRET_KEY).encode()
 
 
-def _require_archivist(by) -> None:
-    if not permissions.is_archivist(by):
-        raise PermissionDenied("Only archivists review and publish records.")
-
-
 # -- identifying terms ------------------------------------------------------------------------
 
 
@@ -42,7 +37,7 @@ def _require_archivist(by) -> None:
 def set_identifying_terms(*, record: Record, terms: list[tuple[str, str]], by) -> None:
     """Replace the record's identifying terms: (term, placeholder) pairs. Plain text is kept
     only while the record has never been published; the digests always."""
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     keep_plain = not record.was_ever_published()
     record.identifying_terms.all().delete()
     for term, placeholder in terms:
@@ -122,7 +117,7 @@ def open_findings(record: Record):
 def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) -> None:
     """One click: put the placeholder where the finding stands, everywhere it appears in that
     text, and purge history rows that still hold the original."""
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     finding = PiiFinding.objects.select_for_update().get(pk=finding.pk)
     if finding.status != FindingStatus.OPEN:
         raise ValidationError("This finding was already handled.")
@@ -196,7 +191,7 @@ def _purge_passage_history(record: Record, number: int, original: str) -> None:
 
 @transaction.atomic
 def dismiss_finding(*, finding: PiiFinding, by, reason: str) -> None:
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     if not reason.strip():
         raise ValidationError({"note": "Say why this is not identifying."})
     finding = PiiFinding.objects.select_for_update().get(pk=finding.pk)
@@ -234,7 +229,7 @@ def _move(record: Record, step: str, by, note: str = "") -> None:
 
 @transaction.atomic
 def submit_for_review(*, record: Record, by) -> list[PiiFinding]:
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     findings = scan(record=record)
     _move(record, "submit", by)
     return findings
@@ -244,7 +239,7 @@ def submit_for_review(*, record: Record, by) -> list[PiiFinding]:
 def publish(*, record: Record, by) -> None:
     """Scan again; refuse while any finding is open; then publish and wipe the plain text of
     the identifying terms (their digests stay, to check later edits)."""
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     scan(record=record)
     still_open = open_findings(record).count()
     if still_open:
@@ -258,7 +253,7 @@ def publish(*, record: Record, by) -> None:
 
 @transaction.atomic
 def withdraw(*, record: Record, by, reason: str) -> None:
-    _require_archivist(by)
+    permissions.require_archivist(by, "review and publish records")
     if not reason.strip():
         raise ValidationError("Say why the record is withdrawn.")
     _move(record, "withdraw", by, note=reason.strip())
