@@ -11,6 +11,8 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from archive import signals as archive_signals
         from archive.search import signals
+        from archive.services import versions
 
         signals.connect()
         archive_signals.connect()
+        versions.connect()

@@ -147,6 +147,21 @@ def get_visible_record_or_404(user, **lookup) -> Record:
     return record
 
 
+def visible_versions(user, record: Record):
+    """The versions of a record (one the user may see) that the user may read: archivists
+    every version; everyone else only versions made while the record was published, so a
+    draft never shows through its history."""
+    versions = record.versions.order_by("number")
+    if sees_everything(user):
+        return versions
+    return versions.filter(state=RecordState.PUBLISHED)
+
+
+def can_compare_versions(user) -> bool:
+    """Diffs show what changed before publication (redactions included): archivists only."""
+    return is_archivist(user)
+
+
 def is_sensitive(record: Record) -> bool:
     """Views of these are audited."""
     return record.access_level in (AccessLevel.RESTRICTED, AccessLevel.CONFIDENTIAL)

@@ -12,6 +12,12 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("search/help/", search.search_help, name="search-help"),
     path("records/<str:public_id>/", records.record_detail, name="record"),
+    path("records/<str:public_id>/v/<int:number>/", records.record_version, name="record-version"),
+    path(
+        "records/<str:public_id>/v/<int:number>/diff/<int:other>/",
+        records.record_version_diff,
+        name="record-version-diff",
+    ),
     path(
         "records/<str:public_id>/images/<int:number>/",
         records.attachment_file,

@@ -599,7 +599,7 @@ def time_updates(args, log) -> dict:
         if rng.random() < 0.3:
             new.append(PassageInput(" ".join(rng.choices(words, k=rng.randint(12, 30))) + "."))
         t0 = time.perf_counter()
-        record_set_passages(record=record, passages=new)
+        record_set_passages(record=record, passages=new, note="benchmark edit")
         t1 = time.perf_counter()
         applied = engine.apply_queue()
         t2 = time.perf_counter()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
 from archive.models import Attachment
 from archive.services import attachments as attachment_services
+from archive.services import versions
 from archive.services.images import ImageRejected, sanitize
 
 
@@ -21,6 +22,11 @@ class AttachmentForm(forms.ModelForm):
         help_text=_("Rectangles to hide, in pixels of the upright image: x,y,width,height; …"),
     )
     how = forms.ChoiceField(choices=[("blur", _("blur")), ("black", _("black out"))])
+    change_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the image is added. Needed once the record has been published."),
+    )
 
     class Meta:
         model = Attachment
@@ -29,6 +35,12 @@ class AttachmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("image")
+        record = cleaned.get("record")
+        if record is not None:
+            try:
+                versions.check_note(record, cleaned.get("change_note", ""))
+            except ValidationError as error:
+                self.add_error(None, error)
         if upload is None:
             return cleaned
         try:
@@ -59,7 +71,7 @@ class AttachmentAdmin(HiddenIs404Mixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["record", "image", "caption", "regions", "how"]
+            return ["record", "image", "caption", "regions", "how", "change_note"]
         return ["record", "number", "preview", "caption", "format", "width", "height", "sha256"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -82,5 +94,6 @@ class AttachmentAdmin(HiddenIs404Mixin, admin.ModelAdmin):
             caption=form.cleaned_data.get("caption", ""),
             regions=form.cleaned_data["parsed_regions"],
             by=request.user,
+            note=form.cleaned_data.get("change_note", ""),
         )
         obj.pk = added.pk

@@ -28,7 +28,7 @@ from archive.models import (
 from archive.models.audit import AuditAction
 from archive.models.records import deferred_rehash
 from archive.services import access as access_services
-from archive.services import audit, intake
+from archive.services import audit, intake, versions
 from archive.services import records as record_services
 
 
@@ -152,17 +152,50 @@ class BulkTagForm(forms.Form):
         queryset=Term.objects.all(),
         help_text=_("Every selected record gets every selected term."),
     )
+    change_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why these tags are added; needed if any selected record was published."),
+    )
 
-    def __init__(self, *args, admin_site, **kwargs):
+    def __init__(self, *args, admin_site, records=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.records = records
         # The same search-as-you-type widget as the record's own tag field.
         field = self.fields["terms"]
         field.widget = AutocompleteSelectMultiple(Record._meta.get_field("tags"), admin_site)
         field.widget.choices = field.choices
 
+    def clean_change_note(self):
+        note = self.cleaned_data["change_note"].strip()
+        if not note and any(versions.note_required(r) for r in self.records):
+            raise forms.ValidationError(_("A published record changes only with a note."))
+        return note
+
+
+class RecordForm(forms.ModelForm):
+    """The record's own fields, plus the note every change to a published record needs."""
+
+    change_note = forms.CharField(
+        label=_("change note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Why you are changing the record. Kept with the new version and shown with it. "
+            "Required once the record has been published."
+        ),
+    )
+
+    def clean_change_note(self):
+        note = self.cleaned_data["change_note"].strip()
+        if not note and self.instance.pk and versions.note_required(self.instance):
+            raise forms.ValidationError(_("A published record changes only with a note."))
+        return note
+
 
 @admin.register(Record)
 class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
+    form = RecordForm
     list_display = [
         "public_id",
         "title",
@@ -220,6 +253,7 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
             },
         ),
         (_("Tags"), {"fields": ["tags"]}),
+        (_("Why"), {"fields": ["change_note"]}),
         (
             _("Integrity"),
             {"fields": ["content_hash", "created_by", "created_at", "updated_by", "updated_at"]},
@@ -324,7 +358,14 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
         super().delete_model(request, obj)
         audit.log(AuditAction.RECORD_DELETE, actor=request.user, target=("record", public_id))
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The record, its inlines and its tags are saved in separate steps; one recording
+        # block around them all makes one version of the whole change.
+        with transaction.atomic(), versions.recording(by=request.user):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
+        versions.note_pending(form.cleaned_data.get("change_note", ""))
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
@@ -359,11 +400,16 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
     @admin.action(description=_("Add tags to selected records"))
     def add_tags(self, request, queryset):
         form = BulkTagForm(
-            request.POST if "apply" in request.POST else None, admin_site=self.admin_site
+            request.POST if "apply" in request.POST else None,
+            admin_site=self.admin_site,
+            records=list(queryset),
         )
         if "apply" in request.POST and form.is_valid():
             added = record_services.records_add_tags(
-                records=queryset, terms=form.cleaned_data["terms"], by=request.user
+                records=queryset,
+                terms=form.cleaned_data["terms"],
+                by=request.user,
+                note=form.cleaned_data["change_note"],
             )
             self.message_user(
                 request,

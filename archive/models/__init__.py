@@ -9,6 +9,7 @@ from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKi
 from .search import IndexQueue
 from .sources import Source
 from .testimony import Testimony
+from .versions import RecordVersion
 from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Record",
     "RecordKind",
     "RecordState",
+    "RecordVersion",
     "Source",
     "Term",
     "TermKind",

@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     OBJECT_CHANGE = "object.change", _("changed vocabulary, a source or a warning")
     OBJECT_DELETE = "object.delete", _("deleted vocabulary, a source or a warning")
     AUDIT_EXPORT = "audit.export", _("exported the audit log")
+    RECORD_IMPORT = "record.import", _("imported records")
 
 
 class AppendOnlyError(Exception):

@@ -351,11 +351,19 @@ def deferred_rehash() -> Iterator[None]:
             Record.rehash(pk)
 
 
+def deleting_records(origin) -> bool:
+    """Whether a delete signal's origin is the deletion of records themselves (one record or
+    a queryset of them), when their passages and other parts go with them."""
+    return isinstance(origin, Record) or (
+        isinstance(origin, models.QuerySet) and issubclass(origin.model, Record)
+    )
+
+
 @receiver(post_save, sender=Passage)
 @receiver(post_delete, sender=Passage)
 def _passage_changed(sender, instance: Passage, **kwargs) -> None:
     # Every passage write, whoever makes it, leaves the record hash true.
-    if isinstance(kwargs.get("origin"), Record):
+    if deleting_records(kwargs.get("origin")):
         return  # the whole record is being deleted
     pending = _pending_rehash.get()
     if pending is None:

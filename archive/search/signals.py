@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from archive.models import Passage, Record, Source, Term
+from archive.models.records import deleting_records
 from archive.models.search import enqueue_records
 
 
@@ -16,7 +17,7 @@ def _record_changed(sender, instance: Record, **kwargs):
 
 
 def _passage_changed(sender, instance: Passage, **kwargs):
-    if isinstance(kwargs.get("origin"), Record):
+    if deleting_records(kwargs.get("origin")):
         return  # the record's own delete queues it
     enqueue_records([instance.record_id])
 

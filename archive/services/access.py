@@ -12,14 +12,18 @@ from archive import permissions
 from archive.models import Grant, Record, Testimony
 from archive.models.access import CONSENT_WIDEST_LEVEL, LEVEL_RANK, check_consent
 from archive.models.audit import AuditAction
-from archive.services import audit
+from archive.services import audit, versions
 
 UNSET = object()
 
 
 @transaction.atomic
-def record_set_access(*, record: Record, by, access_level=UNSET, embargo_until=UNSET) -> bool:
-    """Change a record's access level and/or embargo; False if nothing changed."""
+@versions.recorded
+def record_set_access(
+    *, record: Record, by, access_level=UNSET, embargo_until=UNSET, note: str = ""
+) -> bool:
+    """Change a record's access level and/or embargo; False if nothing changed. A published
+    record's access changes only with a `note` saying why."""
     permissions.require_archivist(by, "change who may see a record")
     before = {"access_level": record.access_level, "embargo_until": record.embargo_until}
     if access_level is not UNSET:
@@ -47,7 +51,8 @@ def record_set_access(*, record: Record, by, access_level=UNSET, embargo_until=U
 
 
 @transaction.atomic
-def testimony_set_consent(*, testimony: Testimony, scope: str, by) -> None:
+@versions.recorded(default_note="the narrator's consent scope changed")
+def testimony_set_consent(*, testimony: Testimony, scope: str, by, note: str = "") -> None:
     """Record the narrator's consent scope. A narrower consent narrows the record's access
     level to what it allows, at once; a wider one never widens access by itself."""
     permissions.require_archivist(by, "change who may see a record")
@@ -76,6 +81,7 @@ def enforce_consent(*, record: Record, by) -> bool:
         return False
     previous = record.access_level
     record.access_level = widest
+    versions.note_pending(f"access narrowed to {widest} by the consent scope {scope}")
     record.save(update_fields=["access_level", "updated_at"])
     audit.log(
         AuditAction.RECORD_ACCESS,

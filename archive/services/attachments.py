@@ -7,15 +7,24 @@ from django.db.models import Max
 from archive.models import Record
 from archive.models.attachments import Attachment
 from archive.models.audit import AuditAction
-from archive.services import audit
+from archive.services import audit, versions
 from archive.services.images import Region, sanitize
 
 
 @transaction.atomic
+@versions.recorded
 def attachment_add(
-    *, record: Record, data: bytes, by, caption: str = "", regions: list[Region] = ()
+    *,
+    record: Record,
+    data: bytes,
+    by,
+    caption: str = "",
+    regions: list[Region] = (),
+    note: str = "",
 ) -> Attachment:
-    """Raises images.ImageRejected (nothing stored) if the upload is refused."""
+    """Raises images.ImageRejected (nothing stored) if the upload is refused. Adding to a
+    published record needs a `note` saying why (ValidationError otherwise)."""
+    versions.check_note(record, note)
     clean = sanitize(data, list(regions))
     Record.objects.select_for_update().filter(pk=record.pk).first()
     number = (record.attachments.aggregate(n=Max("number"))["n"] or 0) + 1

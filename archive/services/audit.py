@@ -108,8 +108,10 @@ def log(action: str, *, actor=None, target=None, detail: dict | None = None, req
 # -- reads worth recording --------------------------------------------------------------------
 
 
-def log_record_view(user, record, *, passage: int | None = None) -> None:
-    """A view of a restricted or confidential record (or one of its passages)."""
+def log_record_view(
+    user, record, *, passage: int | None = None, version: int | None = None
+) -> None:
+    """A view of a restricted or confidential record (or one of its passages or versions)."""
     from archive.models.audit import AuditAction
     from archive.permissions import is_sensitive
 
@@ -119,6 +121,8 @@ def log_record_view(user, record, *, passage: int | None = None) -> None:
     detail = {"access_level": record.access_level, "content_hash": record.content_hash}
     if passage is not None:
         detail["passage"] = passage
+    if version is not None:
+        detail["version"] = version
     log(action, actor=user, target=record, detail=detail)
 
 

@@ -1,8 +1,10 @@
 """Fixity: recompute every stored hash and list what no longer matches.
 
 Checked: each passage's SHA-256 against its text; each record's SHA-256 against its passages
-in reading order (docs/integrity.md); each stored image against its recorded SHA-256; each
-seed source document against the SHA-256 in seeds/manifest.yaml.
+in reading order (docs/integrity.md); each record version's hash against its snapshot, and
+the newest version against the record as it stands (a change that bypassed the app shows up
+here); each stored image against its recorded SHA-256; each seed source document against the
+SHA-256 in seeds/manifest.yaml.
 Read-only: a mismatch is reported, never repaired, so the evidence of tampering stays.
 """
 
@@ -34,6 +36,7 @@ class FixityReport:
     passages: int = 0
     records: int = 0
     files: int = 0
+    versions: int = 0
     mismatches: list[Mismatch] | None = None
 
     @property
@@ -48,6 +51,10 @@ def verify(*, seeds_dir: Path | None = None) -> FixityReport:
             report.passages += 1
         else:
             report.records += 1
+        if mismatch:
+            report.mismatches.append(mismatch)
+    for mismatch in _check_versions():
+        report.versions += 1
         if mismatch:
             report.mismatches.append(mismatch)
     for mismatch in _check_attachments():
@@ -93,6 +100,32 @@ def _check_records() -> Iterator[tuple[Mismatch | None, str]]:
                 ),
                 "record",
             )
+
+
+def _check_versions() -> Iterator[Mismatch | None]:
+    from archive.models import RecordVersion
+    from archive.services.versions import snapshot_hash, snapshot_of
+
+    latest: dict[int, RecordVersion] = {}
+    for version in RecordVersion.objects.order_by("record_id", "number").iterator(chunk_size=CHUNK):
+        where = f"{version.snapshot.get('public_id', version.record_id)} v{version.number}"
+        computed = snapshot_hash(version.snapshot)
+        texts = [p.get("text", "") for p in version.snapshot.get("passages", [])]
+        text_hash = hashing.record_hash(texts)
+        if computed != version.version_hash:
+            yield Mismatch("version", where, version.version_hash, computed)
+        elif text_hash != version.content_hash:
+            yield Mismatch("version text", where, version.content_hash, text_hash)
+        else:
+            yield None
+        latest[version.record_id] = version
+    records = Record.objects.filter(pk__in=latest).select_related("source")
+    for record in records.iterator(chunk_size=CHUNK):
+        version = latest[record.pk]
+        current = snapshot_hash(snapshot_of(record))
+        if current != version.version_hash:
+            where = f"{record.public_id} now, against its newest version v{version.number}"
+            yield Mismatch("record state", where, version.version_hash, current)
 
 
 def _check_attachments() -> Iterator[Mismatch | None]:

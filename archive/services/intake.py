@@ -16,7 +16,7 @@ from django.utils import timezone
 from archive import permissions, pii
 from archive.models import FindingStatus, IdentifyingTerm, PiiFinding, Record, RecordState
 from archive.models.audit import AuditAction
-from archive.services import audit
+from archive.services import audit, versions
 from archive.services.records import PassageInput, record_set_passages, record_update
 
 FIELDS = ("title", "summary")
@@ -124,6 +124,24 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
     record = finding.record
     original, new = finding.text, (placeholder or finding.placeholder)
     before = source_text(finding)
+    with versions.recording(by=by, note=f"identifying detail replaced in {finding.location}"):
+        _replace_text(record, finding, original, new, by)
+    # SECURITY: earlier versions and history rows must not keep what was just removed.
+    versions.redact(record=record, original=original, replacement=new)
+    finding.status, finding.text = FindingStatus.REPLACED, ""
+    finding.resolved_by, finding.resolved_at = by, timezone.now()
+    finding.placeholder = new
+    finding.save()
+    _follow_replacement(finding, before, original, new, by)
+    audit.log(
+        AuditAction.RECORD_EDIT,
+        actor=by,
+        target=record,
+        detail={"pii_replaced": finding.kind, "where": finding.location, "placeholder": new},
+    )
+
+
+def _replace_text(record: Record, finding: PiiFinding, original: str, new: str, by) -> None:
     if finding.field == "passage":
         passages = list(record.passages.order_by("position", "number"))
         inputs = [
@@ -139,17 +157,6 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
         redacted = getattr(record, finding.field).replace(original, new)
         record_update(record=record, by=by, **{finding.field: redacted})
         record.history.filter(**{f"{finding.field}__contains": original}).delete()
-    finding.status, finding.text = FindingStatus.REPLACED, ""
-    finding.resolved_by, finding.resolved_at = by, timezone.now()
-    finding.placeholder = new
-    finding.save()
-    _follow_replacement(finding, before, original, new, by)
-    audit.log(
-        AuditAction.RECORD_EDIT,
-        actor=by,
-        target=record,
-        detail={"pii_replaced": finding.kind, "where": finding.location, "placeholder": new},
-    )
 
 
 def source_text(finding: PiiFinding) -> str:
@@ -218,7 +225,7 @@ TRANSITIONS = {
 }
 
 
-def _move(record: Record, step: str, by, note: str = "") -> None:
+def _move(record: Record, step: str, by, note: str) -> None:
     sources, target = TRANSITIONS[step]
     if record.state not in sources:
         raise ValidationError(
@@ -231,12 +238,12 @@ def _move(record: Record, step: str, by, note: str = "") -> None:
 def submit_for_review(*, record: Record, by) -> list[PiiFinding]:
     permissions.require_archivist(by, "review and publish records")
     findings = scan(record=record)
-    _move(record, "submit", by)
+    _move(record, "submit", by, note="submitted for review")
     return findings
 
 
 @transaction.atomic
-def publish(*, record: Record, by) -> None:
+def publish(*, record: Record, by, note: str = "") -> None:
     """Scan again; refuse while any finding is open; then publish and wipe the plain text of
     the identifying terms (their digests stay, to check later edits)."""
     permissions.require_archivist(by, "review and publish records")
@@ -247,7 +254,7 @@ def publish(*, record: Record, by) -> None:
             f"{still_open} finding(s) of identifying details are open: replace or dismiss "
             "each before publishing."
         )
-    _move(record, "publish", by)
+    _move(record, "publish", by, note=note.strip() or "published")
     record.identifying_terms.exclude(term="").update(term="")
 
 

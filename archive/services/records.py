@@ -12,7 +12,7 @@ from archive import hashing
 from archive.models import Passage, Record, RecordKind, RecordState, Term
 from archive.models.audit import AuditAction
 from archive.models.records import PassageRole, check_single_paragraph, deferred_rehash
-from archive.services import audit
+from archive.services import audit, versions
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class PassageChanges:
 
 
 @transaction.atomic
+@versions.recorded(default_note="created")
 def record_create(
     *,
     kind: str,
@@ -45,9 +46,11 @@ def record_create(
     by: AbstractBaseUser | None = None,
     state: str = RecordState.DRAFT,
     tags: Iterable[Term] = (),
+    note: str = "",
     **fields,
 ) -> Record:
-    """Create a record with its passages; the identifier and hashes are assigned here."""
+    """Create a record with its passages; the identifier and hashes are assigned here, and
+    its first version is made with `note` (default "created")."""
     if kind not in RecordKind.values:
         raise ValueError(f"unknown record kind {kind!r}")
     record = Record(
@@ -68,10 +71,12 @@ def record_create(
 
 
 @transaction.atomic
+@versions.recorded
 def record_update(
     *, record: Record, by: AbstractBaseUser | None = None, note: str = "", **fields
 ) -> bool:
-    """Change metadata fields; saves (and makes a version) only if something differs."""
+    """Change metadata fields; saves (and makes a version) only if something differs.
+    A record that is or was published changes only with a `note` saying why."""
     changed = [name for name, value in fields.items() if getattr(record, name) != value]
     if not changed:
         return False
@@ -120,12 +125,14 @@ def _plain(value):
 
 
 @transaction.atomic
+@versions.recorded
 def record_set_passages(
     *,
     record: Record,
     passages: Sequence[PassageInput],
     by: AbstractBaseUser | None = None,
     audited: bool = True,
+    note: str = "",
 ) -> PassageChanges:
     """Replace a record's text while keeping the ¶ numbers of unchanged and edited paragraphs.
 
@@ -237,8 +244,13 @@ def record_refresh_hash(*, record: Record) -> bool:
 
 
 @transaction.atomic
+@versions.recorded
 def records_add_tags(
-    *, records: Iterable[Record], terms: Iterable[Term], by: AbstractBaseUser | None = None
+    *,
+    records: Iterable[Record],
+    terms: Iterable[Term],
+    by: AbstractBaseUser | None = None,
+    note: str = "",
 ) -> int:
     """Add terms to many records at once; returns how many (record, term) pairs were new."""
     terms = list(terms)
@@ -261,8 +273,9 @@ def records_add_tags(
 
 
 @transaction.atomic
+@versions.recorded
 def record_set_tags(
-    *, record: Record, terms: Iterable[Term], by: AbstractBaseUser | None = None
+    *, record: Record, terms: Iterable[Term], by: AbstractBaseUser | None = None, note: str = ""
 ) -> bool:
     """Make the record-level tags exactly `terms`; True if anything changed."""
     wanted = {t.pk for t in terms}

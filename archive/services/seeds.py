@@ -18,6 +18,7 @@ from archive.models import ImportWarning, Passage, Record, RecordKind, RecordSta
 from archive.models.records import PassageRole
 from archive.models.search import coalesce_index_updates
 from archive.services import records as record_services
+from archive.services import versions
 from archive.services.records import PassageInput
 from archive.services.text_repair import RepairResult, repair_utf8_read_as_cp874
 from archive.services.vocabulary import (
@@ -317,6 +318,11 @@ def _load_article(plan: ArticlePlan, terms: dict[str, Term], *, update: bool) ->
         for n, p in plan.passages
     ]
     tags = [terms[s] for s in plan.tag_slugs]
+    with versions.recording(note=f"loaded from the seed files ({plan.key})"):
+        return _write_article(plan, record, passages, tags)
+
+
+def _write_article(plan: ArticlePlan, record, passages, tags) -> str:
     if record is None:
         source = Source.objects.create(**plan.source_fields)
         record_services.record_create(
@@ -335,6 +341,8 @@ def _load_article(plan: ArticlePlan, terms: dict[str, Term], *, update: bool) ->
         _sync_warnings(record, plan.warnings)
         return "created"
     changed = _update_source(record.source, plan.source_fields)
+    if changed:
+        versions.touch(record.pk)
     changed |= record_services.record_update(
         record=record,
         title=plan.title,

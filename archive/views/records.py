@@ -1,12 +1,14 @@
 """The public record page and more-like-this."""
 
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from archive import permissions
 from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.search.query import more_like_this
 from archive.services import audit
+from archive.version_diff import compare
 
 
 @require_GET
@@ -20,8 +22,54 @@ def record_detail(request, public_id: str):
         "tags": record.tags.order_by("kind", "preferred_label"),
         "similar": more_like_this(request.user, record),
         "attachments": record.attachments.all(),
+        "versions": permissions.visible_versions(request.user, record).only(
+            "number", "created_at", "note", "version_hash", "state", "redacted_at"
+        ),
     }
     return render(request, "archive/record_detail.html", context)
+
+
+def _version_or_404(user, record, number: int):
+    version = permissions.visible_versions(user, record).filter(number=number).first()
+    if version is None:
+        raise Http404("No such version.")
+    return version
+
+
+@require_GET
+def record_version(request, public_id: str, number: int):
+    """A past version as it read then, to whoever may see the record and that version."""
+    record = get_visible_record_or_404(request.user, public_id=public_id)
+    version = _version_or_404(request.user, record, number)
+    audit.log_record_view(request.user, record, version=number)
+    visible = permissions.visible_versions(request.user, record)
+    context = {
+        "record": record,
+        "version": version,
+        "snapshot": version.snapshot,
+        "latest": visible.last(),
+        "previous": visible.filter(number__lt=number).last(),
+        "can_compare": permissions.can_compare_versions(request.user),
+    }
+    return render(request, "archive/record_version.html", context)
+
+
+@require_GET
+def record_version_diff(request, public_id: str, number: int, other: int):
+    """What changed from version `number` to version `other`: archivists only (404 otherwise)."""
+    if not permissions.can_compare_versions(request.user):
+        raise Http404("No such page.")
+    record = get_visible_record_or_404(request.user, public_id=public_id)
+    old = _version_or_404(request.user, record, number)
+    new = _version_or_404(request.user, record, other)
+    audit.log_record_view(request.user, record, version=other)
+    context = {
+        "record": record,
+        "old": old,
+        "new": new,
+        "diff": compare(old.snapshot, new.snapshot),
+    }
+    return render(request, "archive/record_version_diff.html", context)
 
 
 @require_GET

@@ -85,10 +85,12 @@ def test_grant_changes_publish_withdraw_and_edits_are_recorded(boss, lawyer):
     record = indexed_record("Draft text.", state="draft", access_level="confidential")
     grant = access_services.grant_create(record=record, user=lawyer, reason="case 12", by=boss)
     access_services.grant_revoke(grant=grant, by=boss, reason="case closed")
-    record_update(record=record, state="published", by=boss)
-    record_update(record=record, title="A better title", by=boss)
-    access_services.record_set_access(record=record, access_level="restricted", by=boss)
-    record_update(record=record, state="withdrawn", by=boss)
+    record_update(record=record, state="published", by=boss, note="reviewed")
+    record_update(record=record, title="A better title", by=boss, note="clearer title")
+    access_services.record_set_access(
+        record=record, access_level="restricted", by=boss, note="narrower consent"
+    )
+    record_update(record=record, state="withdrawn", by=boss, note="consent withdrawn")
     actions = [
         e.action for e in AuditEntry.objects.filter(target_id=record.public_id).order_by("id")
     ]

@@ -94,7 +94,10 @@ def matrix(db):
             )
         if embargo:
             access_services.record_set_access(
-                record=record, by=boss, embargo_until=timezone.now().date() + dt.timedelta(days=30)
+                record=record,
+                by=boss,
+                embargo_until=timezone.now().date() + dt.timedelta(days=30),
+                note="embargo requested by the interviewing organization",
             )
         access_services.grant_create(record=record, user=users["grantee"], reason="case", by=boss)
         lapsed = access_services.grant_create(

@@ -66,7 +66,9 @@ def test_bulk_tagging_adds_a_term_to_every_selected_record(archivist_client, loa
     confirm = archivist_client.post(CHANGELIST, data)
     assert confirm.status_code == 200 and "Add tags to 3 records" in confirm.content.decode()
     done = archivist_client.post(
-        CHANGELIST, {**data, "apply": "1", "terms": [term.pk]}, follow=True
+        CHANGELIST,
+        {**data, "apply": "1", "terms": [term.pk], "change_note": "tagged in review"},
+        follow=True,
     )
     assert done.status_code == 200
     assert all(term in r.tags.all() for r in records)

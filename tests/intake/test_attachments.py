@@ -31,8 +31,8 @@ def boss():
 
 def test_an_added_image_is_stored_sanitized_under_its_hash(boss, media):
     record = make_record("Text.", state="published")
-    first = attachment_add(record=record, data=photo(), by=boss, caption="Gate")
-    second = attachment_add(record=record, data=photo(size=(30, 30)), by=boss)
+    first = attachment_add(record=record, data=photo(), by=boss, caption="Gate", note="photo")
+    second = attachment_add(record=record, data=photo(size=(30, 30)), by=boss, note="photo")
     assert (first.number, second.number) == (1, 2)
     stored = first.file.read()
     assert not reopen(stored).getexif().get_ifd(GPS_IFD) and not reopen(stored).getexif()
@@ -46,8 +46,8 @@ def test_an_added_image_is_stored_sanitized_under_its_hash(boss, media):
 def test_images_are_served_only_to_whoever_may_see_the_record(boss):
     public = make_record("Open.", state="published")
     secret = make_record("Closed.", state="published", access_level="restricted")
-    open_image = attachment_add(record=public, data=photo(), by=boss)
-    closed_image = attachment_add(record=secret, data=photo(), by=boss)
+    open_image = attachment_add(record=public, data=photo(), by=boss, note="photo")
+    closed_image = attachment_add(record=secret, data=photo(), by=boss, note="photo")
     anonymous = Client()
     response = anonymous.get(open_image.get_absolute_url())
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
@@ -108,7 +108,7 @@ def test_the_admin_upload_hides_regions_and_refuses_unsafe_files(boss, media, se
 
 def test_fixity_catches_a_tampered_image(boss):
     record = make_record("Text.", state="published")
-    attachment = attachment_add(record=record, data=photo(), by=boss)
+    attachment = attachment_add(record=record, data=photo(), by=boss, note="photo")
     path = attachment.file.path
     with open(path, "ab") as handle:
         handle.write(b"tampered")

@@ -39,7 +39,9 @@ def test_a_passage_changed_behind_the_applications_back_is_caught():
     where = f"{passage.record.public_id} ¶{passage.number}"
     assert f"MISMATCH passage {where}: stored {passage.content_hash}" in out
     assert f"MISMATCH record {passage.record.public_id}:" in out
-    assert "2 mismatch(es)" in out
+    # The record no longer reads as its newest version says it did.
+    assert f"MISMATCH record state {passage.record.public_id} now" in out
+    assert "3 mismatch(es)" in out
 
 
 def test_a_tampered_record_hash_is_caught():

@@ -32,8 +32,10 @@ def main(worker: int, edits: int, record_ids: list[int]) -> None:
                     record = Record.objects.get(pk=record_id)
                     texts = [p.text for p in record.passages.order_by("position")]
                     texts[0] = f"Edited by worker {worker}: {token}."
-                    record_set_passages(record=record, passages=[PassageInput(t) for t in texts])
-                    records_add_tags(records=[record], terms=[rng.choice(terms)])
+                    record_set_passages(
+                        record=record, passages=[PassageInput(t) for t in texts], note="edit"
+                    )
+                    records_add_tags(records=[record], terms=[rng.choice(terms)], note="tag")
                 break
             except OperationalError:  # SQLite busy under contention: retry like a user would
                 time.sleep(0.05 * (attempt + 1))

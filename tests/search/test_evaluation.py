@@ -128,7 +128,9 @@ def test_updated_and_deleted_documents_in_later_segments_are_counted_once():
     from archive.services.records import PassageInput, record_set_passages
 
     record = indexed_record("An xylophonist spoke first.", "Then a second paragraph.")
-    record_set_passages(record=record, passages=[PassageInput("The xylophonist spoke again.")])
+    record_set_passages(
+        record=record, passages=[PassageInput("The xylophonist spoke again.")], note="edit"
+    )
     engine.drain()  # deletes the old documents in one segment and adds them to a new one
     s = engine.searcher()
     assert len(s.reader().leaf_readers()) > 1 or s.reader().has_deletions()

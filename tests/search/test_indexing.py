@@ -29,18 +29,20 @@ def test_a_change_and_its_queue_row_commit_or_roll_back_together():
     record = indexed_record("First version.")
     assert queued(record) == 0
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_set_passages(record=record, passages=[PassageInput("Second version.")])
+        record_set_passages(record=record, passages=[PassageInput("Second version.")], note="e")
         assert queued(record) == 1
         raise RuntimeError("the save fails")
     assert queued(record) == 0
-    record_set_passages(record=record, passages=[PassageInput("Second version.")])
+    record_set_passages(record=record, passages=[PassageInput("Second version.")], note="e")
     assert queued(record) == 1  # many passage writes, one row
 
 
 @pytest.mark.django_db
 def test_the_index_follows_edits_tags_and_deletes_once_the_queue_is_applied():
     record = indexed_record("Nothing notable here.", state="draft")
-    record_set_passages(record=record, passages=[PassageInput("A quetzalcoatl appeared.")])
+    record_set_passages(
+        record=record, passages=[PassageInput("A quetzalcoatl appeared.")], note="edit"
+    )
     assert find("quetzalcoatl").count == 0  # not yet applied, and a draft
     engine.drain()
     staff = make_user("clerk", roles.ARCHIVIST)
@@ -50,7 +52,7 @@ def test_the_index_follows_edits_tags_and_deletes_once_the_queue_is_applied():
     record.save()
     engine.drain()
     assert ids(find("quetzalcoatl")) == [record.public_id]
-    records_add_tags(records=[record], terms=[Term.objects.get(slug="sharp-eyes")])
+    records_add_tags(records=[record], terms=[Term.objects.get(slug="sharp-eyes")], note="tag")
     engine.drain()
     assert record.public_id in ids(find("technology:sharp-eyes"))
     Term.objects.get(slug="sharp-eyes").delete()
@@ -156,7 +158,7 @@ def run_worker(index_dir: Path, crash_point: str | None = None) -> subprocess.Co
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_before_or_after_its_index_commit_loses_nothing(loaded_seeds, search_index):
     record = indexed_record("Before the crash.")
-    record_set_passages(record=record, passages=[PassageInput("A pangolin was seen.")])
+    record_set_passages(record=record, passages=[PassageInput("A pangolin was seen.")], note="edit")
     assert queued(record) == 1
 
     killed = run_worker(search_index, crash_point="before-index-commit")

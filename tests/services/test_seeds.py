@@ -205,7 +205,9 @@ def test_re_running_seeds_never_undoes_an_archivists_work(
     passage.text = "Corrected by an archivist."
     passage._history_user = archivist
     passage.save()
-    record_set_tags(record=record, terms=[Term.objects.get(slug="hikvision")], by=archivist)
+    record_set_tags(
+        record=record, terms=[Term.objects.get(slug="hikvision")], by=archivist, note="retag"
+    )
     term = Term.objects.get(slug="sharp-eyes")
     term.description = "Rewritten by an archivist."
     term._history_user = archivist

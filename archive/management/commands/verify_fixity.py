@@ -11,8 +11,9 @@ from archive.services import fixity
 
 class Command(BaseCommand):
     help = (
-        "Recompute the SHA-256 of every passage, record and seed source file and compare it "
-        "with the stored one. Lists each mismatch and exits with status 1 if there is any."
+        "Recompute the SHA-256 of every passage, record, record version, image and seed "
+        "source file and compare it with the stored one. Lists each mismatch and exits with "
+        "status 1 if there is any."
     )
 
     def add_arguments(self, parser):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"MISMATCH {mismatch}")
         self.stdout.write(
             f"checked {report.passages} passage(s), {report.records} record(s), "
-            f"{report.files} file(s): "
+            f"{report.versions} version(s), {report.files} file(s): "
             + ("all hashes match" if report.ok else f"{len(report.mismatches)} mismatch(es)")
         )
         if not report.ok:
