@@ -244,8 +244,9 @@ def submit_for_review(*, record: Record, by) -> list[PiiFinding]:
 
 @transaction.atomic
 def publish(*, record: Record, by, note: str = "") -> None:
-    """Scan again; refuse while any finding is open; then publish and wipe the plain text of
-    the identifying terms (their digests stay, to check later edits)."""
+    """Scan again; refuse while any finding is open; then publish, wipe the plain text of
+    the identifying terms (their digests stay, to check later edits) and discard the text of
+    the drafts before publication (docs/versions.md)."""
     permissions.require_archivist(by, "review and publish records")
     scan(record=record)
     still_open = open_findings(record).count()
@@ -256,6 +257,8 @@ def publish(*, record: Record, by, note: str = "") -> None:
         )
     _move(record, "publish", by, note=note.strip() or "published")
     record.identifying_terms.exclude(term="").update(term="")
+    # SECURITY: no pre-publication text survives in versions or history rows.
+    versions.discard_draft_text(record=record)
 
 
 @transaction.atomic

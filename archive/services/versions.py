@@ -297,6 +297,48 @@ def redact(*, record: Record, original: str, replacement: str) -> int:
     return changed
 
 
+DRAFT_STATES = (RecordState.DRAFT, RecordState.IN_REVIEW)
+
+
+def discard_draft_text(*, record: Record) -> int:
+    """At first publication, the drafts before it lose their text: they may hold identifying
+    details an archivist removed by hand, which no finding recorded. Each such version keeps
+    its number, date, author, note and both hashes (proof of what existed) and is marked
+    discarded. The per-row history of those drafts is deleted for the same reason. Returns
+    how many versions were discarded."""
+    drafts = record.versions.select_for_update().filter(state__in=DRAFT_STATES)
+    discarded = 0
+    for version in drafts:
+        if version.snapshot.get("discarded"):
+            continue
+        version.snapshot = {
+            "format": SNAPSHOT_FORMAT,
+            "public_id": record.public_id,
+            "state": version.state,
+            "discarded": True,
+        }
+        version.redacted_at = timezone.now()
+        version._redacting = True
+        version.save()
+        discarded += 1
+    _delete_draft_history(record)
+    return discarded
+
+
+def _delete_draft_history(record: Record) -> None:
+    published = record.history.filter(state=RecordState.PUBLISHED).order_by("history_date")
+    first = published.values_list("history_date", flat=True).first()
+    if first is None:
+        return
+    record.history.filter(history_date__lt=first).delete()
+    Passage.history.filter(record_id=record.pk, history_date__lt=first).delete()
+    Testimony.history.filter(record_id=record.pk, history_date__lt=first).delete()
+
+
+def is_discarded(version: RecordVersion) -> bool:
+    return bool(version.snapshot.get("discarded"))
+
+
 def _replace_in(value, original: str, replacement: str):
     if isinstance(value, str):
         return value.replace(original, replacement)

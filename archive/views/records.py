@@ -1,5 +1,6 @@
 """The public record page and more-like-this."""
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_GET
 from archive import permissions
 from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.search.query import more_like_this
-from archive.services import audit
+from archive.services import audit, versions
 from archive.version_diff import compare
 
 
@@ -22,8 +23,12 @@ def record_detail(request, public_id: str):
         "tags": record.tags.order_by("kind", "preferred_label"),
         "similar": more_like_this(request.user, record),
         "attachments": record.attachments.all(),
-        "versions": permissions.visible_versions(request.user, record).only(
-            "number", "created_at", "note", "version_hash", "state", "redacted_at"
+        "versions": permissions.visible_versions(request.user, record)
+        .only("number", "created_at", "note", "version_hash", "state", "redacted_at")
+        .annotate(
+            discarded=ExpressionWrapper(
+                Q(snapshot__has_key="discarded"), output_field=BooleanField()
+            )
         ),
     }
     return render(request, "archive/record_detail.html", context)
@@ -63,11 +68,13 @@ def record_version_diff(request, public_id: str, number: int, other: int):
     old = _version_or_404(request.user, record, number)
     new = _version_or_404(request.user, record, other)
     audit.log_record_view(request.user, record, version=other)
+    discarded = versions.is_discarded(old) or versions.is_discarded(new)
     context = {
         "record": record,
         "old": old,
         "new": new,
-        "diff": compare(old.snapshot, new.snapshot),
+        "discarded": discarded,
+        "diff": None if discarded else compare(old.snapshot, new.snapshot),
     }
     return render(request, "archive/record_version_diff.html", context)
 

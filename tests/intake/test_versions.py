@@ -241,3 +241,36 @@ def test_the_admin_asks_why_a_published_record_changed(client, article, boss):
     assert latest.note == "title corrected after the outlet's erratum"
     assert latest.snapshot["title"] == "Checkpoints in Kashgar (corrected)"
     assert latest.snapshot["passages"][0]["text"].endswith("in 2019.")
+
+
+def test_publishing_discards_the_text_of_earlier_drafts_but_keeps_their_hashes(boss, client):
+    from archive.models import Passage
+
+    record = make_record(
+        "Ablimit's sister lives in Yengisheher.", kind="testimony", title="Account", by=boss
+    )
+    # The archivist removes the name by hand: no finding ever recorded it.
+    record_set_passages(record=record, passages=[PassageInput("[RELATIVE-1] lives abroad.")])
+    draft_hashes = list(record.versions.values_list("number", "version_hash", "content_hash"))
+    intake.publish(record=record, by=boss)
+
+    stored = json.dumps(list(record.versions.values_list("snapshot", flat=True)))
+    history = list(Passage.history.filter(record_id=record.pk).values_list("text", flat=True))
+    assert "Ablimit" not in stored and "Yengisheher" not in stored
+    assert not any("Ablimit" in text for text in history)
+    assert (
+        list(
+            record.versions.filter(number__lte=2).values_list(
+                "number", "version_hash", "content_hash"
+            )
+        )
+        == draft_hashes
+    )
+    assert record.versions.get(number=3).snapshot["passages"][0]["text"] == (
+        "[RELATIVE-1] lives abroad."
+    )
+    assert _fixity()[0] == 0
+    sign_in(client, boss)
+    page = client.get(f"/records/{record.public_id}/v/1/").content.decode()
+    assert "Its text was discarded when the record was published" in page
+    assert "text discarded at publication" in client.get(record.get_absolute_url()).content.decode()
