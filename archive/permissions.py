@@ -24,7 +24,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from archive import roles
-from archive.models import AccessLevel, Grant, Record, RecordState
+from archive.models import (
+    AccessLevel,
+    Collection,
+    Grant,
+    Record,
+    RecordState,
+    ShareRole,
+    Visibility,
+)
 
 GROUP_GRANTABLE = (AccessLevel.PUBLIC, AccessLevel.REGISTERED, AccessLevel.RESTRICTED)
 
@@ -105,15 +113,24 @@ def can_use_admin(user) -> bool:
 
 
 def _granted(user) -> Q:
-    """Records the user holds an active grant for, by name or through a group (group grants
-    open nothing confidential)."""
+    """Records the user holds an active grant for, by name or through a group, directly or
+    through a granted collection they are in (now or in a published version). Group grants
+    open nothing confidential."""
     group_ids = user.groups.values("pk")
-    grants = (
-        Grant.objects.active()
-        .filter(record=OuterRef("pk"))
-        .filter(Q(user=user) | Q(group__in=group_ids, record__access_level__in=GROUP_GRANTABLE))
+    active = Grant.objects.active()
+    direct = active.filter(record=OuterRef("pk")).filter(
+        Q(user=user) | Q(group__in=group_ids, record__access_level__in=GROUP_GRANTABLE)
     )
-    return Q(Exists(grants))
+    in_collection = Q(collection__items__record=OuterRef("pk")) | Q(
+        collection__versions__items__record=OuterRef("pk")
+    )
+    by_name = active.filter(in_collection, user=user)
+    by_group = active.filter(in_collection, group__in=group_ids)
+    return (
+        Q(Exists(direct))
+        | Q(Exists(by_name))
+        | (Q(Exists(by_group)) & Q(access_level__in=GROUP_GRANTABLE))
+    )
 
 
 def visible_records(user) -> QuerySet[Record]:
@@ -165,6 +182,80 @@ def can_compare_versions(user) -> bool:
 def is_sensitive(record: Record) -> bool:
     """Views of these are audited."""
     return record.access_level in (AccessLevel.RESTRICTED, AccessLevel.CONFIDENTIAL)
+
+
+# -- collections ----------------------------------------------------------------------------------
+#
+# A collection never widens access: it decides who sees the collection (its title, notes
+# and order), while each item is shown only if its record is visible to the reader by the
+# record rule above; any other item is counted, never named.
+
+
+def can_create_collection(user) -> bool:
+    return is_archivist(user) or bool(_group_names(user) & {roles.LAWYER, roles.RESEARCHER})
+
+
+def _shared_with(user, role: str | None = None) -> Q:
+    share = Q(shares__user=user) | Q(shares__group__in=user.groups.values("pk"))
+    if role is not None:
+        share &= Q(shares__role=role)
+    return Q(visibility=Visibility.SHARED) & share
+
+
+def editable_collections(user) -> QuerySet[Collection]:
+    """Collections the user may change: curators, editors it is shared with, archivists."""
+    if is_archivist(user):
+        return Collection.objects.all()
+    if not _signed_in(user):
+        return Collection.objects.none()
+    ids = Collection.objects.filter(Q(curators=user) | _shared_with(user, ShareRole.EDITOR))
+    return Collection.objects.filter(pk__in=ids.values("pk"))
+
+
+def visible_collections(user) -> QuerySet[Collection]:
+    """Collections whose page the user may open. Editors see their drafts; readers (public,
+    shared viewers, grantees) see only collections with a published version."""
+    if is_archivist(user):
+        return Collection.objects.all()
+    readable = Q(visibility=Visibility.PUBLIC)
+    if _signed_in(user):
+        grants = Grant.objects.active().filter(
+            Q(user=user) | Q(group__in=user.groups.values("pk")), collection=OuterRef("pk")
+        )
+        readable |= _shared_with(user) | Q(Exists(grants))
+    published = Collection.objects.filter(readable, versions__isnull=False)
+    ids = published.values("pk").union(editable_collections(user).values("pk"))
+    return Collection.objects.filter(pk__in=ids)
+
+
+def can_edit_collection(user, collection: Collection) -> bool:
+    return editable_collections(user).filter(pk=collection.pk).exists()
+
+
+def get_visible_collection_or_404(user, **lookup) -> Collection:
+    collection = visible_collections(user).filter(**lookup).first()
+    if collection is None:
+        # SECURITY: a collection one may not see is indistinguishable from a missing one.
+        raise Http404("No such collection.")
+    return collection
+
+
+def get_editable_collection_or_404(user, **lookup) -> Collection:
+    collection = editable_collections(user).filter(**lookup).first()
+    if collection is None:
+        raise Http404("No such collection.")
+    return collection
+
+
+def split_items(user, items) -> tuple[list, int]:
+    """(the items the user may see, how many others there are), for a draft's CollectionItems
+    or a version's CollectionVersionItems. Versions pin only record versions made while the
+    record was published, so the record rule alone decides."""
+    items = list(items)
+    record_ids = {item.record_id for item in items}
+    visible = set(visible_records(user).filter(pk__in=record_ids).values_list("pk", flat=True))
+    shown = [item for item in items if item.record_id in visible]
+    return shown, len(items) - len(shown)
 
 
 # -- the search index's side ----------------------------------------------------------------------

@@ -32,6 +32,10 @@ ARCHIVIST_PERMISSIONS = {
     "piifinding": ("view", "change"),
     "attachment": ("view", "add"),
     "identifyingterm": ("view",),
+    # Collections are edited on their own pages through the services; the admin lists them.
+    "collection": ("view",),
+    "collectionversion": ("view",),
+    "recordversion": ("view",),
 }
 
 

@@ -1,3 +1,12 @@
 """Admin for archivists: records with passages, vocabulary with hierarchy and aliases."""
 
-from . import access, accounts, attachments, audit, intake, records, vocabulary  # noqa: F401  (registers the model admins)
+from . import (  # noqa: F401  (registers the model admins)
+    access,
+    accounts,
+    attachments,
+    audit,
+    collections,
+    intake,
+    records,
+    vocabulary,
+)

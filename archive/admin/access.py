@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
@@ -28,22 +29,29 @@ class ActiveFilter(admin.SimpleListFilter):
 class GrantForm(forms.ModelForm):
     class Meta:
         model = Grant
-        fields = ["record", "user", "group", "reason", "expires_at"]
+        fields = ["record", "collection", "user", "group", "reason", "expires_at"]
 
 
 @admin.register(Grant)
 class GrantAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     form = GrantForm
-    list_display = ["record", "grantee", "reason", "expires_at", "active", "granted_by"]
+    list_display = ["target", "grantee", "reason", "expires_at", "active", "granted_by"]
     list_filter = [ActiveFilter, "created_at", "expires_at"]
-    search_fields = ["record__public_id", "user__username", "group__name", "reason"]
-    autocomplete_fields = ["record", "user", "group"]
-    list_select_related = ["record", "user", "group", "granted_by"]
+    search_fields = [
+        "record__public_id",
+        "collection__slug",
+        "user__username",
+        "group__name",
+        "reason",
+    ]
+    autocomplete_fields = ["record", "collection", "user", "group"]
+    list_select_related = ["record", "collection", "user", "group", "granted_by"]
     actions = ["revoke"]
     readonly_fields = ["granted_by", "created_at", "revoked_at", "revoked_by"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(record__in=visible_record_ids(request))
+        grants = super().get_queryset(request)
+        return grants.filter(Q(record__in=visible_record_ids(request)) | Q(record__isnull=True))
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a grant is revoked and replaced, never rewritten
@@ -62,6 +70,7 @@ class GrantAdmin(HiddenIs404Mixin, admin.ModelAdmin):
             return
         created = access_services.grant_create(
             record=obj.record,
+            collection=obj.collection,
             user=obj.user,
             group=obj.group,
             reason=obj.reason,

@@ -14,12 +14,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from archive.admin.policy import AuditedAdminMixin, HiddenIs404Mixin, visible_record_ids
 from archive.models import (
+    CollectionItem,
     ImportWarning,
     Passage,
     PiiFinding,
     Record,
     RecordKind,
     RecordState,
+    RecordVersion,
     Source,
     Term,
     TermKind,
@@ -352,6 +354,13 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
         super().delete_queryset(request, queryset)
         for target in targets:
             audit.log(AuditAction.RECORD_DELETE, actor=request.user, target=target)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # A never-published record's versions and draft collection items go with it; nobody
+        # deletes those on their own, so their own delete permission does not apply here.
+        perms_needed -= {RecordVersion._meta.verbose_name, CollectionItem._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         public_id = obj.public_id

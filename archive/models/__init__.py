@@ -4,6 +4,15 @@ from .access import AccessLevel, Grant
 from .accounts import Invitation
 from .attachments import Attachment
 from .audit import AuditEntry
+from .collections import (
+    Collection,
+    CollectionItem,
+    CollectionShare,
+    CollectionVersion,
+    CollectionVersionItem,
+    ShareRole,
+    Visibility,
+)
 from .intake import FindingStatus, IdentifyingTerm, PiiFinding
 from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
 from .search import IndexQueue
@@ -16,6 +25,11 @@ __all__ = [
     "AccessLevel",
     "Attachment",
     "AuditEntry",
+    "Collection",
+    "CollectionItem",
+    "CollectionShare",
+    "CollectionVersion",
+    "CollectionVersionItem",
     "FindingStatus",
     "Grant",
     "IdentifyingTerm",
@@ -32,8 +46,10 @@ __all__ = [
     "RecordKind",
     "RecordState",
     "RecordVersion",
+    "ShareRole",
     "Source",
     "Term",
     "TermKind",
     "Testimony",
+    "Visibility",
 ]

@@ -76,14 +76,25 @@ class GrantQuerySet(models.QuerySet):
 
 
 class Grant(models.Model):
-    """Access to one record for one user or one group, given by an archivist for a reason.
+    """Access to one record, or to one collection and the records in it, for one user or one
+    group, given by an archivist for a reason.
 
     A group grant opens records up to `restricted`; a confidential record opens only to a
     grant naming the user. Grants are revoked, never deleted, so the audit trail and the
     admin show who could see what, when.
     """
 
-    record = models.ForeignKey("archive.Record", on_delete=models.CASCADE, related_name="grants")
+    record = models.ForeignKey(
+        "archive.Record", null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    collection = models.ForeignKey(
+        "archive.Collection",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grants",
+        help_text=_("Opens the collection and every record in it, now or in a published version."),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -127,10 +138,21 @@ class Grant(models.Model):
                 name="grant_one_grantee",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="grant_has_reason"),
+            models.CheckConstraint(
+                condition=(
+                    Q(record__isnull=False, collection__isnull=True)
+                    | Q(record__isnull=True, collection__isnull=False)
+                ),
+                name="grant_one_object",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.record.public_id} → {self.grantee}"
+        return f"{self.target} → {self.grantee}"
+
+    @property
+    def target(self) -> str:
+        return self.record.public_id if self.record_id else f"collection {self.collection.slug}"
 
     @property
     def grantee(self) -> str:
@@ -143,6 +165,8 @@ class Grant(models.Model):
     def clean(self):
         if bool(self.user_id) == bool(self.group_id):
             raise ValidationError(_("Grant access to exactly one user or one group."))
+        if bool(self.record_id) == bool(self.collection_id):
+            raise ValidationError(_("Grant access to exactly one record or one collection."))
         if not (self.reason or "").strip():
             raise ValidationError({"reason": _("Give the reason for this access.")})
         if self.expires_at is not None and self.pk is None and self.expires_at <= timezone.now():

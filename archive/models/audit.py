@@ -34,6 +34,9 @@ class AuditAction(models.TextChoices):
     OBJECT_DELETE = "object.delete", _("deleted vocabulary, a source or a warning")
     AUDIT_EXPORT = "audit.export", _("exported the audit log")
     RECORD_IMPORT = "record.import", _("imported records")
+    COLLECTION_CREATE = "collection.create", _("created a collection")
+    COLLECTION_EDIT = "collection.edit", _("changed a collection")
+    COLLECTION_PUBLISH = "collection.publish", _("published a collection version")
 
 
 class AppendOnlyError(Exception):

@@ -97,17 +97,33 @@ def enforce_consent(*, record: Record, by) -> bool:
 
 
 @transaction.atomic
-def grant_create(*, record: Record, reason: str, by, user=None, group=None, expires_at=None):
+def grant_create(
+    *,
+    reason: str,
+    by,
+    record: Record | None = None,
+    collection=None,
+    user=None,
+    group=None,
+    expires_at=None,
+):
+    """Open one record, or one collection and its records, to a user or a group."""
     permissions.require_archivist(by, "change who may see a record")
     grant = Grant(
-        record=record, user=user, group=group, reason=reason, expires_at=expires_at, granted_by=by
+        record=record,
+        collection=collection,
+        user=user,
+        group=group,
+        reason=reason,
+        expires_at=expires_at,
+        granted_by=by,
     )
     grant.full_clean()
     grant.save()
     audit.log(
         AuditAction.GRANT_CREATE,
         actor=by,
-        target=record,
+        target=record if record is not None else ("collection", collection.slug),
         detail={
             "grant": grant.pk,
             "grantee": grant.grantee,
@@ -129,7 +145,7 @@ def grant_revoke(*, grant: Grant, by, reason: str = "") -> bool:
     audit.log(
         AuditAction.GRANT_REVOKE,
         actor=by,
-        target=grant.record,
+        target=grant.record if grant.record_id else ("collection", grant.collection.slug),
         detail={"grant": grant.pk, "grantee": grant.grantee, "reason": reason},
     )
     return True
