@@ -3,6 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from archive import citation_urls
 from archive.views import accounts, records, search
 
 app_name = "archive"
@@ -42,4 +43,5 @@ urlpatterns = [
         records.more_like_this_api,
         name="api-more-like-this",
     ),
+    *citation_urls.urlpatterns,
 ]
