@@ -66,6 +66,12 @@ LOGOUT_REDIRECT_URL = "archive:login"
 # Image attachments (services/images.py): larger files or pixel counts are refused.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_PIXELS", 50_000_000)
+# Bulk import (docs/import.md): larger files, or files with more rows, are refused whole. An
+# upload previewed in the admin waits for its confirmation this long, in its own directory.
+ARCHIVE_IMPORT_MAX_BYTES = env_int("ARCHIVE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+ARCHIVE_IMPORT_MAX_ROWS = env_int("ARCHIVE_IMPORT_MAX_ROWS", 10_000)
+ARCHIVE_IMPORT_PENDING_SECONDS = env_int("ARCHIVE_IMPORT_PENDING_SECONDS", 30 * 60)
+ARCHIVE_IMPORT_PENDING_DIR = DATA_DIR / "imports-pending"
 ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
 OTP_TOTP_ISSUER = "Testimony Archive"
 # Sessions end after SESSION_COOKIE_AGE without a request (each request renews it), after
