@@ -2,11 +2,13 @@
 malformed files refused with their line, identifying details kept out of published records."""
 
 import codecs
+import io
 import json
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 
 from archive import roles
 from archive.models import (
@@ -621,7 +623,7 @@ def test_files_over_the_size_or_row_limit_are_refused(boss, settings):
     assert not Record.objects.filter(title="An imported record").exists()
 
 
-# -- search ------------------------------------------------------------------------------------
+# -- search and the command line --------------------------------------------------------------
 
 
 def test_search_finds_the_imported_text_when_the_import_returns(boss):
@@ -630,3 +632,32 @@ def test_search_finds_the_imported_text_when_the_import_returns(boss):
     assert report.index_updates >= 1
     assert ids(find("quokkafish")) == [report.rows[0].public_id]
     assert not IndexQueue.objects.exists()
+
+
+def test_the_command_imports_as_a_named_archivist(boss, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(jsonl(row(text="From the command line.")))
+    out = io.StringIO()
+    call_command("import_records", str(path), "--as", "boss", "--dry-run", stdout=out)
+    assert "would be created (draft)" in out.getvalue() and "nothing was written" in out.getvalue()
+    assert not Record.objects.filter(title="An imported record").exists()
+    out = io.StringIO()
+    call_command("import_records", str(path), "--as", "boss", stdout=out)
+    (record,) = Record.objects.filter(title="An imported record")
+    assert f"line 1: article_excerpt: created {record.public_id} (draft)" in out.getvalue()
+    assert "search index: applied" in out.getvalue()
+    assert AuditEntry.objects.get(action="record.import").actor_label == "boss"
+
+
+def test_the_command_fails_on_errors_and_refuses_non_archivists(boss, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"kind,title,language,text\nrumour,A,en,x\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 1 error"):
+        call_command("import_records", str(path), "--as", "boss", stdout=out)
+    assert "line 2, field kind: must be one of testimony, article_excerpt" in out.getvalue()
+    make_user("reader", roles.RESEARCHER)
+    with pytest.raises(CommandError, match="not an active archivist"):
+        call_command("import_records", str(path), "--as", "reader")
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("import_records", str(tmp_path / "missing.csv"), "--as", "boss")
