@@ -39,6 +39,16 @@ class ArchiveAdminSite(admin.AdminSite):
 
         return update_wrapper(guarded, inner)
 
+    def get_urls(self):
+        from django.urls import path
+
+        from archive.admin.imports import import_view
+
+        return [
+            path("archive/import/", self.admin_view(import_view), name="archive_import"),
+            *super().get_urls(),
+        ]
+
     def has_permission(self, request):
         from archive import permissions
 

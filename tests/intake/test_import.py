@@ -661,3 +661,105 @@ def test_the_command_fails_on_errors_and_refuses_non_archivists(boss, tmp_path):
         call_command("import_records", str(path), "--as", "reader")
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("import_records", str(tmp_path / "missing.csv"), "--as", "boss")
+
+
+# -- the admin --------------------------------------------------------------------------------
+
+IMPORT_PAGE = "/admin/archive/import/"
+
+
+@pytest.fixture
+def pending(settings, tmp_path):
+    settings.ARCHIVE_IMPORT_PENDING_DIR = tmp_path / "pending"
+    return settings.ARCHIVE_IMPORT_PENDING_DIR
+
+
+def upload(client, data: bytes, name="rows.jsonl"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(IMPORT_PAGE, {"file": SimpleUploadedFile(name, data)})
+
+
+def test_the_record_list_links_to_the_import_page(archivist_client):
+    page = archivist_client.get("/admin/archive/record/").content.decode()
+    assert f'href="{IMPORT_PAGE}"' in page and "Import records" in page
+    assert archivist_client.get(IMPORT_PAGE).status_code == 200
+
+
+def test_admin_preview_shows_errors_and_writes_nothing(archivist_client, pending):
+    before = footprint()
+    data = jsonl(row(), row(text="Other.", language="", tags={"org": ["nobody"]}))
+    response = upload(archivist_client, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 error(s): nothing was written" in page
+    assert "<strong>language</strong>: This field cannot be blank." in page
+    assert "<strong>tags.org</strong>: no organization term" in page
+    assert response.context["report"].rows[1].line == 2
+    assert "token" not in response.context and "Confirm import" not in page
+    assert footprint() == before and not any(pending.iterdir())
+
+
+def test_admin_preview_then_confirm_imports_the_previewed_bytes(archivist_client, pending):
+    data = (SAMPLES / "import-sample.csv").read_bytes()
+    before = footprint()
+    preview = upload(archivist_client, data, "import-sample.csv")
+    assert "2 record(s) would be created" in preview.content.decode()
+    assert footprint() == before
+    (kept,) = pending.iterdir()
+    assert kept.read_bytes() == data and kept.stat().st_mode & 0o077 == 0
+    token = preview.context["token"]
+
+    done = archivist_client.post(IMPORT_PAGE, {"token": token})
+    page = done.content.decode()
+    assert done.status_code == 200 and "Imported: 2 record(s) created" in page
+    new_ids = [r.public_id for r in done.context["report"].rows]
+    assert all(public_id in page for public_id in new_ids)
+    assert Record.objects.filter(public_id__in=new_ids).count() == 2
+    entry = AuditEntry.objects.get(action="record.import")
+    assert entry.channel == "admin" and entry.detail["file"] == "import-sample.csv"
+    assert not any(pending.iterdir())  # the upload is gone once imported
+
+    again = archivist_client.post(IMPORT_PAGE, {"token": token})
+    assert again.status_code == 400
+    assert "expired or was already imported" in again.content.decode()
+    assert Record.objects.filter(public_id__in=new_ids).count() == 2
+
+
+def test_a_forged_expired_or_foreign_confirmation_changes_nothing(
+    archivist_client, pending, settings
+):
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    colleague = sign_in(Client(), make_user("colleague", roles.ARCHIVIST))
+    preview = upload(archivist_client, jsonl(row()))
+    token = preview.context["token"]
+    before = footprint()
+
+    forged = archivist_client.post(IMPORT_PAGE, {"token": token[:-4] + "AAAA"})
+    assert forged.status_code == 400
+    assert "This confirmation is not valid. Nothing was imported" in forged.content.decode()
+
+    assert colleague.post(IMPORT_PAGE, {"token": token}).status_code == 400
+
+    (kept,) = pending.iterdir()
+    kept.write_bytes(jsonl(row(text="Swapped on the server.")))
+    swapped = archivist_client.post(IMPORT_PAGE, {"token": token})
+    assert "differs from what was previewed" in swapped.content.decode()
+
+    preview = upload(archivist_client, jsonl(row()))
+    settings.ARCHIVE_IMPORT_PENDING_SECONDS = -1
+    expired = archivist_client.post(IMPORT_PAGE, {"token": preview.context["token"]})
+    assert expired.status_code == 400 and "This preview has expired" in expired.content.decode()
+    assert not any(pending.iterdir())  # swept
+    assert footprint() == before
+
+
+def test_the_import_page_does_not_exist_for_readers(client):
+    from tests.factories import sign_in
+
+    sign_in(client, make_user("reader", roles.RESEARCHER))
+    assert client.get(IMPORT_PAGE).status_code == 404
+    assert upload(client, jsonl(row())).status_code == 404
