@@ -224,8 +224,9 @@ def visible_collections(user) -> QuerySet[Collection]:
         )
         readable |= _shared_with(user) | Q(Exists(grants))
     published = Collection.objects.filter(readable, versions__isnull=False)
-    ids = published.values("pk").union(editable_collections(user).values("pk"))
-    return Collection.objects.filter(pk__in=ids)
+    return Collection.objects.filter(
+        Q(pk__in=published.values("pk")) | Q(pk__in=editable_collections(user).values("pk"))
+    )
 
 
 def can_edit_collection(user, collection: Collection) -> bool:
@@ -245,6 +246,13 @@ def get_editable_collection_or_404(user, **lookup) -> Collection:
     if collection is None:
         raise Http404("No such collection.")
     return collection
+
+
+def visible_items(user, items: QuerySet) -> QuerySet:
+    """The items (of a draft or of a published version) whose records the user may see."""
+    if sees_everything(user):
+        return items
+    return items.filter(record__in=visible_records(user).values("pk"))
 
 
 def split_items(user, items) -> tuple[list, int]:

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from archive import citation_urls
-from archive.views import accounts, records, search
+from archive.views import accounts, collections, records, search
 
 app_name = "archive"
 
@@ -29,6 +29,32 @@ urlpatterns = [
         records.attachment_file,
         {"thumbnail": True},
         name="attachment-thumbnail",
+    ),
+    path("collections/", collections.collection_list, name="collections"),
+    path("collections/new/", collections.collection_new, name="collection-new"),
+    path("collections/add/", collections.collection_add, name="collection-add"),
+    path("collections/<slug:slug>/", collections.collection_detail, name="collection"),
+    path(
+        "collections/<slug:slug>/v/<int:number>/",
+        collections.collection_version,
+        name="collection-version",
+    ),
+    path("collections/<slug:slug>/edit/", collections.collection_edit, name="collection-edit"),
+    path(
+        "collections/<slug:slug>/items/<int:pk>/",
+        collections.collection_item,
+        name="collection-item",
+    ),
+    path("collections/<slug:slug>/shares/", collections.collection_share, name="collection-share"),
+    path(
+        "collections/<slug:slug>/shares/<int:pk>/remove/",
+        collections.collection_unshare,
+        name="collection-unshare",
+    ),
+    path(
+        "collections/<slug:slug>/publish/",
+        collections.collection_publish,
+        name="collection-publish",
     ),
     path("api/v1/search/", search.search_api, name="api-search"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),

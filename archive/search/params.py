@@ -20,4 +20,5 @@ def params_from_querydict(data: QueryDict) -> SearchParams:
         filters=clean_filters({name: data.getlist(name) for name in FACETS}),
         sort=sort if sort in SORTS else "relevance",
         page=page,
+        collection=data.get("collection", "")[:80],
     )

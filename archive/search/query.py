@@ -83,6 +83,10 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     page_size: int = PAGE_SIZE
+    # A collection's slug, and the records a search within it covers (set by the caller
+    # from archive.selectors.collection_record_ids); None searches the whole archive.
+    collection: str = ""
+    within: frozenset[int] | None = None
 
 
 @dataclass
@@ -259,6 +263,8 @@ def search(user, params: SearchParams) -> SearchResult:
     # work on the column values of that set.
     view = IndexView(s, engine.generation_key())
     allowed = allowed_documents(view, user)
+    if params.within is not None:
+        allowed = allowed & _documents_of(view, params.within)
     records_allowed = allowed & view.filter_ids("doc_type", "record")
     scores = Evaluator(view, records_allowed).run(main_query)
     ranked = sorted(((score, docnum) for docnum, score in scores.items()), key=_rank_key)
@@ -285,6 +291,14 @@ def search(user, params: SearchParams) -> SearchResult:
     if result.count == 0 and parsed.node is not None:
         result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
     return result
+
+
+def _documents_of(view: IndexView, record_ids: frozenset[int]) -> frozenset[int]:
+    """Every document (record and passages) of these records."""
+    out: set[int] = set()
+    for pk in record_ids:
+        out |= view.ids("record_id", str(pk))
+    return frozenset(out)
 
 
 def _rank_key(entry):

@@ -144,6 +144,7 @@ def log_search(user, params, result) -> None:
         detail={
             "q": params.q,
             "filters": params.filters,
+            "collection": getattr(params, "collection", ""),
             "sort": params.sort,
             "page": params.page,
             "count": result.count,

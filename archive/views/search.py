@@ -5,22 +5,48 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from archive import permissions, selectors
 from archive.search.params import params_from_querydict
 from archive.search.query import FACETS, search
 from archive.services import audit
 
 
+def _params(request):
+    """The request's search parameters, with a collection slug resolved to its records. A
+    collection the user may not see searches nothing, as a missing one would."""
+    params = params_from_querydict(request.GET)
+    collection = None
+    if params.collection:
+        collection = (
+            permissions.visible_collections(request.user).filter(slug=params.collection).first()
+        )
+        params.within = (
+            selectors.collection_record_ids(request.user, collection)
+            if collection is not None
+            else frozenset()
+        )
+    return params, collection
+
+
 @require_GET
 def search_page(request):
-    params = params_from_querydict(request.GET)
+    params, collection = _params(request)
     result = None
-    if params.q or params.filters:
+    if params.q or params.filters or params.collection:
         result = search(request.user, params)
+        if params.collection and collection is None:
+            result.notice = "No such collection: nothing was searched."
         audit.log_search(request.user, params, result)
     return render(
         request,
         "archive/search.html",
-        {"params": params, "result": result, "facet_names": FACET_TITLES},
+        {
+            "params": params,
+            "result": result,
+            "facet_names": FACET_TITLES,
+            "collection": collection,
+            "collections": selectors.editable_collection_choices(request.user),
+        },
     )
 
 
@@ -38,8 +64,10 @@ FACET_TITLES = {
 
 @require_GET
 def search_api(request):
-    params = params_from_querydict(request.GET)
+    params, collection = _params(request)
     result = search(request.user, params)
+    if params.collection and collection is None:
+        result.notice = "No such collection: nothing was searched."
     audit.log_search(request.user, params, result)
     return JsonResponse(
         {
