@@ -1,6 +1,6 @@
 """Who sees what: every role against every access level, embargo and consent scope, on every
-surface that exists (record page, search hits, counts, facets, highlights, suggestions,
-more-like-this, the JSON API and the admin).
+surface that exists (record page, record versions, search hits, counts, facets, highlights,
+suggestions, more-like-this, the JSON API, collection pages and the admin).
 
 The expectation is written here independently of archive.permissions, from the rules in
 docs/access-control.md, so a mistake in the policy cannot agree with itself.
@@ -225,3 +225,33 @@ def test_a_revoked_grant_closes_the_record(matrix):
     access_services.grant_revoke(grant=grant, by=users["archivist"], reason="case closed")
     assert find(word, user=users["grantee"]).count == 0
     assert client_for(users["grantee"]).get(record.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_collections_and_record_versions_follow_the_rule(role, matrix):
+    """A public collection holding every record: each role sees exactly the items it may
+    see, the rest only as a count; record version pages answer like record pages."""
+    from archive.services import collections as coll
+
+    users, records = matrix
+    boss = users["archivist"]
+    collection = coll.collection_create(title="Everything", by=boss, visibility="public")
+    for record, *_ in records:
+        coll.collection_add_item(collection=collection, record=record, by=boss)
+    coll.collection_publish(collection=collection, by=boss)
+    client = client_for(users[role])
+    body = client.get(collection.get_absolute_url()).content.decode()
+    visible = [r for r, _, level, emb in records if expected_visible(role, level, emb)]
+    hidden = len(records) - len(visible)
+    assert f"{len(visible)} item{'s' if len(visible) != 1 else ''}" in body
+    if hidden:
+        assert f"{hidden} item{'s' if hidden != 1 else ''} not available to you" in body
+    else:
+        assert "not available to you" not in body
+    for record, word, level, embargoed in records:
+        expect = expected_visible(role, level, embargoed)
+        where = f"{record.public_id} {level} embargo={embargoed} as {role}"
+        assert (record.public_id in body) == expect, where
+        assert (f">{record.title}</a>" in body) == expect, where
+        status = client.get(f"/records/{record.public_id}/v/1/").status_code
+        assert status == (200 if expect else 404), where
