@@ -5,11 +5,12 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from archive import permissions
+from archive import citations, permissions
 from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.search.query import more_like_this
 from archive.services import audit, versions
 from archive.version_diff import compare
+from archive.views.citations import site_base_url, today
 
 
 @require_GET
@@ -17,6 +18,7 @@ def record_detail(request, public_id: str):
     record = get_visible_record_or_404(request.user, public_id=public_id)
     audit.log_record_view(request.user, record)
     passages = record.passages.order_by("position", "number").prefetch_related("tags")
+    newest = permissions.visible_versions(request.user, record).last()
     context = {
         "record": record,
         "passages": passages,
@@ -30,8 +32,16 @@ def record_detail(request, public_id: str):
                 Q(snapshot__has_key="discarded"), output_field=BooleanField()
             )
         ),
+        "citation": _citation(request, newest),
     }
     return render(request, "archive/record_detail.html", context)
+
+
+def _citation(request, version):
+    """The citation box of a version, or None when there is nothing to cite."""
+    if version is None or versions.is_discarded(version):
+        return None
+    return citations.record_version_box(version, site_base_url(request), today())
 
 
 def _version_or_404(user, record, number: int):
@@ -55,6 +65,7 @@ def record_version(request, public_id: str, number: int):
         "latest": visible.last(),
         "previous": visible.filter(number__lt=number).last(),
         "can_compare": permissions.can_compare_versions(request.user),
+        "citation": _citation(request, version),
     }
     return render(request, "archive/record_version.html", context)
 

@@ -72,6 +72,9 @@ ARCHIVE_IMPORT_MAX_BYTES = env_int("ARCHIVE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 ARCHIVE_IMPORT_MAX_ROWS = env_int("ARCHIVE_IMPORT_MAX_ROWS", 10_000)
 ARCHIVE_IMPORT_PENDING_SECONDS = env_int("ARCHIVE_IMPORT_PENDING_SECONDS", 30 * 60)
 ARCHIVE_IMPORT_PENDING_DIR = DATA_DIR / "imports-pending"
+# The public address that citations and exports name (docs/citations.md), such as
+# https://archive.example.org; empty: the address each request came to.
+ARCHIVE_BASE_URL = env_str("ARCHIVE_BASE_URL", "")
 ACCOUNT_INVITATION_HOURS = env_int("ACCOUNT_INVITATION_HOURS", 72)
 OTP_TOTP_ISSUER = "Testimony Archive"
 # Sessions end after SESSION_COOKIE_AGE without a request (each request renews it), after
