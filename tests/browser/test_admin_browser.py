@@ -53,6 +53,7 @@ def test_archivist_bulk_tags_records_by_typing_an_alias(loaded_seeds, signed_in,
     page.locator(".select2-container").first.click()
     page.locator(".select2-search__field").fill("Xueliang")
     page.locator(".select2-results__option", has_text="Sharp Eyes").first.click()
+    page.get_by_label("Change note").fill("Tagged in the Sharp Eyes review")
     screenshot("bulk-tag-form")
     page.get_by_role("button", name="Add tags").click()
     page.wait_for_selector("text=Added")

@@ -25,6 +25,7 @@ def test_archivist_uploads_a_photo_and_a_reader_sees_it(
     page.get_by_label("Caption").fill("Gate, seen from the road")
     page.get_by_label("Regions").fill("0,0,160,120")
     page.get_by_label("How").select_option("black")
+    page.get_by_label("Change note").fill("Photo of the gate from the 2019 field visit")
     screenshot("upload")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_selector("text=was added successfully")
