@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from archive import citations, permissions
+from archive import citations, permissions, selectors
 from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.search.query import more_like_this
 from archive.services import audit, versions
@@ -33,6 +33,7 @@ def record_detail(request, public_id: str):
             )
         ),
         "citation": _citation(request, newest),
+        "collections": selectors.editable_collection_choices(request.user),
     }
     return render(request, "archive/record_detail.html", context)
 

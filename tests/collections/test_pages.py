@@ -244,3 +244,16 @@ def test_descriptions_are_markdown_rendered_safely(client, people, records):
     assert 'href="javascript:' not in body
     assert "<img" not in body
     assert Collection.objects.get(pk=collection.pk).description.startswith("**Bold**")
+
+
+def test_the_record_page_offers_add_to_collection_to_editors_only(client, people, records):
+    curator = people["curator"]
+    coll.collection_create(title="Case file", by=curator)
+    record = records["open"]
+    assert "Add to collection" not in client.get(record.get_absolute_url()).content.decode()
+    sign_in(client, people["researcher"])  # may create collections, but has none yet
+    assert "Add to collection" not in client.get(record.get_absolute_url()).content.decode()
+    sign_in(client, curator)
+    body = client.get(record.get_absolute_url()).content.decode()
+    assert "Add to collection" in body and "Case file" in body
+    assert '<option value="1">¶1</option>' in body
