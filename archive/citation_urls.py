@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from archive.views import citations
+from archive.views import citations, exports
 
 urlpatterns: list = [
     path("records/<str:public_id>/cite", citations.record_cite, name="record-cite"),
@@ -21,5 +21,10 @@ urlpatterns: list = [
         "collections/<slug:slug>/v/<int:number>/cite",
         citations.collection_cite,
         name="collection-version-cite",
+    ),
+    path(
+        "collections/<slug:slug>/v/<int:number>/export.zip",
+        exports.collection_version_export,
+        name="collection-version-export",
     ),
 ]

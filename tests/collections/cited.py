@@ -28,7 +28,8 @@ class Corpus:
     version: CollectionVersion
 
 
-def build_corpus() -> Corpus:
+def build_corpus(*, images: bool = False) -> Corpus:
+    """`images`: the article and the restricted record get a photo each (set MEDIA_ROOT)."""
     boss = make_user(STAFF[0], roles.ARCHIVIST)
     curator = make_user(STAFF[1], roles.LAWYER)
     testimony = make_record(
@@ -57,6 +58,12 @@ def build_corpus() -> Corpus:
     secret = make_record(
         SECRET_TEXT, kind="testimony", title=SECRET_TITLE, access_level="restricted"
     )
+    if images:
+        from archive.services.attachments import attachment_add
+        from tests.intake.test_images import photo
+
+        attachment_add(record=article, data=photo(), by=boss, caption="The gate")
+        attachment_add(record=secret, data=photo(size=(40, 30)), by=boss, caption="Camp gate")
     for record in (testimony, article, secret):
         intake.publish(record=record, by=boss)
     collection = coll.collection_create(
