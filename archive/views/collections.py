@@ -8,26 +8,29 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import markdown, permissions, selectors
+from archive import citations, markdown, permissions, selectors
 from archive.forms import AddItemForm, AnnotationForm, CollectionForm, PublishForm, ShareForm
 from archive.models import CollectionShare
 from archive.services import collections as services
+from archive.views.citations import site_base_url, today
 
 ITEMS_PER_PAGE = 100
 
 
+def _listed(user):
+    return permissions.visible_collections(user).annotate(n_versions=Count("versions"))
+
+
 @require_GET
 def collection_list(request):
-    collections = (
-        permissions.visible_collections(request.user).prefetch_related("versions").order_by("title")
-    )
     context = {
-        "collections": collections,
+        "collections": _listed(request.user).order_by("title"),
         "form": CollectionForm() if permissions.can_create_collection(request.user) else None,
     }
     return render(request, "archive/collection_list.html", context)
@@ -40,7 +43,7 @@ def collection_new(request):
     if not permissions.can_create_collection(request.user):
         raise Http404("No such page.")
     if not form.is_valid():
-        context = {"collections": permissions.visible_collections(request.user), "form": form}
+        context = {"collections": _listed(request.user).order_by("title"), "form": form}
         return render(request, "archive/collection_list.html", context, status=400)
     collection = services.collection_create(by=request.user, **form.cleaned_data)
     return redirect("archive:collection-edit", slug=collection.slug)
@@ -59,7 +62,7 @@ def collection_detail(request, slug: str):
 @require_GET
 def collection_version(request, slug: str, number: int):
     collection = permissions.get_visible_collection_or_404(request.user, slug=slug)
-    version = get_object_or_404(collection.versions, number=number)
+    version = get_object_or_404(collection.versions.defer("manifest"), number=number)
     return _render_version(request, collection, version)
 
 
@@ -79,6 +82,7 @@ def _render_version(request, collection, version):
         "hidden": items.count() - page.paginator.count,
         "latest": selectors.latest_version(collection),
         "can_edit": permissions.can_edit_collection(request.user, collection),
+        "citation": citations.collection_version_box(version, site_base_url(request), today()),
     }
     return render(request, "archive/collection_version.html", context)
 
@@ -125,7 +129,7 @@ def collection_edit(request, slug: str):
         "shares": collection.shares.select_related("user", "group"),
         "share_form": ShareForm(),
         "publish_form": PublishForm(),
-        "versions": collection.versions.order_by("-number"),
+        "versions": collection.versions.defer("manifest").order_by("-number"),
         "description": markdown.render(collection.description),
     }
     return render(

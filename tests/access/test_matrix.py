@@ -7,7 +7,10 @@ docs/access-control.md, so a mistake in the policy cannot agree with itself.
 """
 
 import datetime as dt
+import io
 import itertools
+import json
+import zipfile
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
@@ -248,10 +251,19 @@ def test_collections_and_record_versions_follow_the_rule(role, matrix):
         assert f"{hidden} item{'s' if hidden != 1 else ''} not available to you" in body
     else:
         assert "not available to you" not in body
+    # The export of the version holds exactly the same records, and the rest only as a count.
+    response = client.get(f"/collections/{collection.slug}/v/1/export.zip")
+    assert response.status_code == 200
+    exported = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    files = {name: exported.read(name).decode("utf-8", "replace") for name in exported.namelist()}
+    assert json.loads(files["manifest.json"])["hidden_items"] == hidden
+    everything = "\n".join(files.values())
     for record, word, level, embargoed in records:
         expect = expected_visible(role, level, embargoed)
         where = f"{record.public_id} {level} embargo={embargoed} as {role}"
         assert (record.public_id in body) == expect, where
         assert (f">{record.title}</a>" in body) == expect, where
+        assert (word in everything) == expect, where
+        assert (record.public_id in everything) == expect, where
         status = client.get(f"/records/{record.public_id}/v/1/").status_code
         assert status == (200 if expect else 404), where

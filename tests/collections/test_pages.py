@@ -257,3 +257,13 @@ def test_the_record_page_offers_add_to_collection_to_editors_only(client, people
     body = client.get(record.get_absolute_url()).content.decode()
     assert "Add to collection" in body and "Case file" in body
     assert '<option value="1">¶1</option>' in body
+
+
+def test_a_version_page_offers_its_citation_and_its_export(client, people, records):
+    collection = build(people, records, "public")
+    body = client.get(collection.get_absolute_url()).content.decode()
+    assert f"/collections/{collection.slug}/v/1/export.zip" in body
+    assert "Cite version 1 of this collection" in body
+    assert f"/collections/{collection.slug}/v/1/cite?format=bibtex" in body
+    version = collection.versions.get()
+    assert version.manifest_hash in body
