@@ -267,3 +267,18 @@ def test_a_version_page_offers_its_citation_and_its_export(client, people, recor
     assert f"/collections/{collection.slug}/v/1/cite?format=bibtex" in body
     version = collection.versions.get()
     assert version.manifest_hash in body
+
+
+def test_items_are_listed_a_page_at_a_time(client, people, records, monkeypatch):
+    from archive.views import collections as views
+
+    monkeypatch.setattr(views, "ITEMS_PER_PAGE", 1)
+    collection = build(people, records, "public")
+    first = client.get(collection.get_absolute_url()).content.decode()
+    assert "Page 1 of" not in first  # anonymous: one visible item, the other only counted
+    sign_in(client, people["curator"])
+    first = client.get(collection.get_absolute_url()).content.decode()
+    second = client.get(collection.get_absolute_url(), {"page": 2}).content.decode()
+    assert "Page 1 of 2" in first and "Open article" in first
+    assert "Page 2 of 2" in second and "Secret testimony title" in second
+    assert "Open article" not in second
