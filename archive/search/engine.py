@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from archive.models import IndexQueue, Record
+from archive.search.codec import Codec
 from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
@@ -224,7 +225,7 @@ def apply_queue(batch_size: int = 2000) -> int:
         if not rows:
             return 0
         record_ids = {record_id for _, record_id in rows}
-        writer = open_index().writer(limitmb=WRITER_LIMIT_MB)
+        writer = open_index().writer(limitmb=WRITER_LIMIT_MB, codec=Codec())
         try:
             for record_id in record_ids:
                 writer.delete_by_term("record_id", str(record_id))
@@ -278,7 +279,7 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
         index = whoosh_index.open_dir(str(path), schema=schema())
         # A pool large enough to hold every posting avoids Whoosh's temporary sorted runs, which
         # pickle every posting twice (docs/BENCHMARKS.md); per writer process.
-        options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB}
+        options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, "codec": Codec()}
         if procs > 1:
             options |= {"procs": procs, "multisegment": True}
         writer = index.writer(**options)
