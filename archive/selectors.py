@@ -1,7 +1,18 @@
 """Reads that several surfaces share, each starting from the policy in archive.permissions."""
 
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear
+
 from archive import permissions
-from archive.models import Collection, CollectionVersion
+from archive.models import (
+    Collection,
+    CollectionVersion,
+    Passage,
+    Record,
+    RecordKind,
+    Term,
+    TermKind,
+)
 
 
 def latest_version(collection: Collection) -> CollectionVersion | None:
@@ -27,3 +38,98 @@ def editable_collection_choices(user) -> list[tuple[str, str]]:
     if not permissions.can_create_collection(user):
         return []
     return list(permissions.editable_collections(user).values_list("slug", "title"))
+
+
+# -- term pages, the home page and the corroboration table -----------------------------------
+
+
+def records_tagged(user, term):
+    """Records the user may see that carry the term, on the record or on one of its passages."""
+    visible = permissions.visible_records(user)
+    tagged = Q(tags=term) | Q(passages__tags=term)
+    return visible.filter(pk__in=Record.objects.filter(tagged).values("pk"))
+
+
+def passages_tagged(user, term):
+    return Passage.objects.filter(
+        tags=term, record__in=permissions.visible_records(user).values("pk")
+    ).select_related("record")
+
+
+def counts_by_year(records) -> list[tuple[int, int]]:
+    """(year the described events start, how many records), oldest first; undated left out."""
+    rows = (
+        records.exclude(event_start__isnull=True)
+        .annotate(year=ExtractYear("event_start"))
+        .values("year")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("year")
+    )
+    return [(row["year"], row["n"]) for row in rows]
+
+
+def narrator_key(record_pk: int, pseudonym: str | None) -> str:
+    """Testimonies count as independent when their narrators differ; a testimony without
+    narrator details counts as its own narrator."""
+    return f"narrator:{pseudonym.strip().casefold()}" if pseudonym else f"record:{record_pk}"
+
+
+def distinct_narrators(records) -> int:
+    rows = records.filter(kind=RecordKind.TESTIMONY).values_list(
+        "pk", "testimony__narrator_pseudonym"
+    )
+    return len({narrator_key(pk, name) for pk, name in rows})
+
+
+def term_counts(user, kind: str, limit: int = 10) -> list[tuple[Term, int]]:
+    """The terms of a kind most often found on records the user may see, with those counts."""
+    visible = permissions.visible_records(user).values("pk")
+    counts: dict[int, set[int]] = {}
+    pairs = [
+        *Record.tags.through.objects.filter(term__kind=kind, record__in=visible).values_list(
+            "term_id", "record_id"
+        ),
+        *Passage.tags.through.objects.filter(
+            term__kind=kind, passage__record__in=visible
+        ).values_list("term_id", "passage__record_id"),
+    ]
+    for term_id, record_id in pairs:
+        counts.setdefault(term_id, set()).add(record_id)
+    top = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    terms = Term.objects.in_bulk([term_id for term_id, _ in top])
+    return [(terms[term_id], len(records)) for term_id, records in top]
+
+
+def corroboration(user) -> dict:
+    """Practices against camps: for each pair, the distinct narrators of testimony the user
+    may see that describes both (on the record or any of its passages)."""
+    testimony = permissions.visible_records(user).filter(kind=RecordKind.TESTIMONY)
+    narrator = {
+        pk: narrator_key(pk, name)
+        for pk, name in testimony.values_list("pk", "testimony__narrator_pseudonym")
+    }
+    tags: dict[int, set[int]] = {pk: set() for pk in narrator}
+    kinds = (TermKind.CAMP, TermKind.PRACTICE)
+    for record_id, term_id in [
+        *Record.tags.through.objects.filter(record__in=narrator, term__kind__in=kinds).values_list(
+            "record_id", "term_id"
+        ),
+        *Passage.tags.through.objects.filter(
+            passage__record__in=narrator, term__kind__in=kinds
+        ).values_list("passage__record_id", "term_id"),
+    ]:
+        tags[record_id].add(term_id)
+    terms = Term.objects.in_bulk({t for found in tags.values() for t in found})
+    cells: dict[tuple[int, int], set[str]] = {}
+    for record_id, found in tags.items():
+        camps = [t for t in found if terms[t].kind == TermKind.CAMP]
+        practices = [t for t in found if terms[t].kind == TermKind.PRACTICE]
+        for p in practices:
+            for c in camps:
+                cells.setdefault((p, c), set()).add(narrator[record_id])
+    camps = sorted({terms[c] for _, c in cells}, key=lambda t: t.preferred_label)
+    practices = sorted({terms[p] for p, _ in cells}, key=lambda t: t.preferred_label)
+    return {
+        "camps": camps,
+        "rows": [(p, [(c, len(cells.get((p.pk, c.pk), ()))) for c in camps]) for p in practices],
+    }

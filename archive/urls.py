@@ -1,15 +1,17 @@
 """Public URLs of the archive."""
 
 from django.urls import path
-from django.views.generic import RedirectView
 
 from archive import citation_urls
-from archive.views import accounts, collections, records, search
+from archive.views import accounts, collections, pages, records, search, terms
 
 app_name = "archive"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="archive:search"), name="home"),
+    path("", pages.home, name="home"),
+    path("about/", pages.about, name="about"),
+    path("terms/<slug:slug>/", terms.term_detail, name="term"),
+    path("corroboration/", terms.corroboration, name="corroboration"),
     path("search/", search.search_page, name="search"),
     path("search/help/", search.search_help, name="search-help"),
     path("records/<str:public_id>/", records.record_detail, name="record"),
