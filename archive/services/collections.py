@@ -1,4 +1,5 @@
-"""Writes to collections: create, edit, share, items (add, annotate, move, remove), publish.
+"""Writes to collections: create, edit, delete, share, items (add, annotate, move, remove),
+publish.
 
 Every write checks archive.permissions (editors only) and writes its audit entry in the same
 transaction. Publishing freezes a numbered CollectionVersion whose items are pinned to the
@@ -188,6 +189,28 @@ def collection_move_item(*, item: CollectionItem, by, offset: int) -> None:
         if other.position != position:
             CollectionItem.objects.filter(pk=other.pk).update(position=position)
     _log_edit(item.collection, by, {"item_moved": _item_label(item), "to": target + 1})
+
+
+@transaction.atomic
+def collection_delete(*, collection: Collection, by) -> None:
+    """Delete a collection that was never published and never granted, with its draft items
+    and shares. A published version may be cited or exported, so a collection that has one
+    stays; a grant is part of the access record, so a granted collection stays too."""
+    _require_editor(by, collection)
+    Collection.objects.select_for_update().filter(pk=collection.pk).first()
+    if collection.versions.exists():
+        raise ValidationError("A published collection cannot be deleted; it may be cited.")
+    if collection.grants.exists():
+        # Grants are kept, never deleted (docs/access-control.md); deleting would cascade.
+        raise ValidationError("A collection with access grants cannot be deleted.")
+    slug = collection.slug
+    collection.delete()
+    audit.log(
+        AuditAction.COLLECTION_EDIT,
+        actor=by,
+        target=("collection", slug),
+        detail={"deleted": True},
+    )
 
 
 # -- publishing -------------------------------------------------------------------------------

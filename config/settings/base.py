@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     # Before haystack, so our rebuild_index/update_index/clear_index (single writer) win.
     "archive",
     "haystack",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
+    "archive.api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +194,52 @@ AUDIT_IP_KEY = env_str("AUDIT_IP_KEY", "")
 # (docs/pii.md); without it the SECRET_KEY is used.
 PII_TERMS_KEY = env_str("PII_TERMS_KEY", "")
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+
+# -- the REST API (docs/api.md) ---------------------------------------------------------------
+# Tokens are for scripts, the session (with CSRF) for the browser. Rates are per client
+# address for anonymous callers and per account otherwise, as "N/second|minute|hour|day".
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 90)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a missing or bad token answers 401 with WWW-Authenticate: Bearer.
+        "archive.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["archive.api.permissions.ReadOrSignedIn"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "archive.api.throttling.AnonThrottle",
+        "archive.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "600/minute"),
+        "token_create": env_str("API_THROTTLE_TOKEN_CREATE", "10/hour"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "archive.api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "archive.api.exceptions.handle",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Testimony Archive API",
+    "DESCRIPTION": "Records, terms, collections, search, citations and the audit log. "
+    "See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "archive.api.schema.add_json_endpoints",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RecordKindEnum": "archive.models.RecordKind",
+        "TermKindEnum": "archive.models.TermKind",
+        "DatePrecisionEnum": "archive.dates.DatePrecision",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

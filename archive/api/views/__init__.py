@@ -1,0 +1,1 @@
+"""API views: each read starts from archive.permissions, each write calls archive.services."""
