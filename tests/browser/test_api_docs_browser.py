@@ -1,0 +1,37 @@
+"""The API docs page in Chromium: Swagger UI renders every endpoint group from our own
+static files, under the CSP, with no violation and nothing loaded from another host (the
+`page` fixture refuses and reports any other host)."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Reports every CSP violation, inline or not, before any script of the page runs.
+LISTEN = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+def test_docs_page_renders_the_endpoints_under_the_csp(page, live_server, screenshot):
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.add_init_script(LISTEN)
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+
+    page.goto("/api/v1/docs/")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Testimony Archive API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock-summary-path").first.wait_for()
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    for path in ("/api/v1/records/", "/api/v1/collections/", "/api/v1/search/", "/api/v1/audit/"):
+        assert any(shown.replace("\u200b", "") == path for shown in paths), (path, paths)
+    screenshot("docs")
+
+    assert page.evaluate("window.__cspViolations") == []
+    assert problems == [], problems
+    assert all(url.startswith(live_server.url) for url in requested), requested
