@@ -32,6 +32,7 @@ venv-main: $(VENV)/.main-installed
 setup: venv-main
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seeds
+	$(BIN)/python manage.py import_gazetteer seeds/gazetteer/xjdp-camps-v1.csv
 	$(BIN)/python manage.py rebuild_index --if-empty
 	$(BIN)/python manage.py ensure_dev_admin
 

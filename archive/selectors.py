@@ -83,21 +83,28 @@ def distinct_narrators(records) -> int:
 
 def term_counts(user, kind: str, limit: int = 10) -> list[tuple[Term, int]]:
     """The terms of a kind most often found on records the user may see, with those counts."""
-    visible = permissions.visible_records(user).values("pk")
-    counts: dict[int, set[int]] = {}
-    pairs = [
-        *Record.tags.through.objects.filter(term__kind=kind, record__in=visible).values_list(
-            "term_id", "record_id"
-        ),
-        *Passage.tags.through.objects.filter(
-            term__kind=kind, passage__record__in=visible
-        ).values_list("term_id", "passage__record_id"),
-    ]
-    for term_id, record_id in pairs:
-        counts.setdefault(term_id, set()).add(record_id)
-    top = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    counts = records_per_term(user, kind)
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     terms = Term.objects.in_bulk([term_id for term_id, _ in top])
-    return [(terms[term_id], len(records)) for term_id, records in top]
+    return [(terms[term_id], n) for term_id, n in top]
+
+
+def records_per_term(user, kind: str) -> dict[int, int]:
+    """{term id: records the user may see tagged with it, on the record or a passage}."""
+    # One query for the visible ids and plain reads of the tag rows, filtered here: SQLite
+    # plans "record_id IN (visible records)" over the tag rows some fifty times slower.
+    visible = set(permissions.visible_records(user).values_list("pk", flat=True))
+    pairs = [
+        *Record.tags.through.objects.filter(term__kind=kind).values_list("term_id", "record_id"),
+        *Passage.tags.through.objects.filter(term__kind=kind).values_list(
+            "term_id", "passage__record_id"
+        ),
+    ]
+    counts: dict[int, set[int]] = {}
+    for term_id, record_id in pairs:
+        if record_id in visible:
+            counts.setdefault(term_id, set()).add(record_id)
+    return {term_id: len(records) for term_id, records in counts.items()}
 
 
 def corroboration(user) -> dict:

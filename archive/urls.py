@@ -3,7 +3,7 @@
 from django.urls import path
 
 from archive import citation_urls
-from archive.views import accounts, collections, pages, records, search, terms
+from archive.views import accounts, camps, collections, pages, records, search, terms
 
 app_name = "archive"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("about/", pages.about, name="about"),
     path("terms/<slug:slug>/", terms.term_detail, name="term"),
+    path("camps/map/", camps.camp_map_page, name="camp-map"),
+    path("camps/<slug:slug>/", camps.camp_detail, name="camp"),
     path("corroboration/", terms.corroboration, name="corroboration"),
     path("search/", search.search_page, name="search"),
     path("search/help/", search.search_help, name="search-help"),

@@ -19,7 +19,7 @@ from .search import IndexQueue
 from .sources import Source
 from .testimony import Testimony
 from .versions import RecordVersion
-from .vocabulary import Alias, Camp, ExternalIdentifier, Term, TermKind
+from .vocabulary import Alias, Camp, ExternalIdentifier, SecurityTier, Term, TermKind
 
 __all__ = [
     "AccessLevel",
@@ -46,6 +46,7 @@ __all__ = [
     "RecordKind",
     "RecordState",
     "RecordVersion",
+    "SecurityTier",
     "ShareRole",
     "Source",
     "Term",

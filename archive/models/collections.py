@@ -107,12 +107,18 @@ class CollectionItem(models.Model):
 
     class Meta:
         ordering = ["collection", "position"]
+        # Two partial constraints: SQLite cannot treat NULLs as equal in one.
         constraints = [
             models.UniqueConstraint(
+                fields=["collection", "record"],
+                condition=Q(passage_number__isnull=True),
+                name="collection_record_item_once",
+            ),
+            models.UniqueConstraint(
                 fields=["collection", "record", "passage_number"],
-                name="collection_item_once",
-                nulls_distinct=False,
-            )
+                condition=Q(passage_number__isnull=False),
+                name="collection_passage_item_once",
+            ),
         ]
 
     def __str__(self):

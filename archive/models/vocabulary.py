@@ -231,6 +231,38 @@ class Camp(models.Model):
         choices=SecurityTier.choices, null=True, blank=True
     )
     status_notes = models.TextField(blank=True, help_text=_("What is known of its current status."))
+    # Observations of the ASPI Xinjiang Data Project (archive/services/gazetteer.py); empty
+    # (None) where the dataset says nothing or only "#N/A", "N/A" or "None known".
+    in_dataset = models.BooleanField(
+        default=True, help_text=_("False once a newer version of the dataset no longer lists it.")
+    )
+    watchtowers = models.BooleanField(null=True, blank=True)
+    interior_fencing = models.BooleanField(null=True, blank=True)
+    external_wall = models.BooleanField(null=True, blank=True)
+    security_changed = models.BooleanField(
+        _("security features added or removed"), null=True, blank=True
+    )
+    security_changes = models.TextField(_("security features changed"), blank=True)
+    security_changed_when = models.CharField(
+        max_length=40, blank=True, help_text=_("As the dataset gives it, e.g. 3rdQt2018, 2019.")
+    )
+    decommissioning = models.BooleanField(_("signs of decommissioning"), null=True, blank=True)
+    decommissioning_signs = models.TextField(blank=True)
+    buildings = models.JSONField(
+        default=dict, blank=True, help_text=_('Number of buildings per year, e.g. {"2018": 15}.')
+    )
+    latest_imagery = models.DateField(
+        _("latest satellite imagery"),
+        null=True,
+        blank=True,
+        help_text=_("Month precision: stored as the first day of the month."),
+    )
+    notes = models.TextField(blank=True)
+    crosswalk = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Numbers in other camp datasets (several facilities may share one)."),
+    )
 
     history = HistoricalRecords()
 

@@ -13,7 +13,10 @@ RECORDS_PER_PAGE = 50
 @require_GET
 def term_detail(request, slug: str):
     term = get_object_or_404(
-        Term.objects.select_related("broader").prefetch_related("aliases", "narrower"), slug=slug
+        Term.objects.select_related("broader").prefetch_related(
+            "aliases", "narrower", "external_ids"
+        ),
+        slug=slug,
     )
     records = selectors.records_tagged(request.user, term).select_related("source")
     page = Paginator(records.order_by("event_start", "public_id"), RECORDS_PER_PAGE).get_page(
