@@ -118,6 +118,12 @@ def test_uyghur_reads_right_to_left_and_a_reader_follows_the_links(archive, page
     english = page.locator("section#p2 p")
     assert english.evaluate("e => getComputedStyle(e).direction") == "ltr"
     screenshot("record-rtl")
+    # Printed, the page keeps the text and its citation with the stable URL, not the menus.
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    assert page.locator("section.citation .cite-url").is_visible()
+    assert record.public_id in page.locator("section.citation").inner_text()
+    page.emulate_media(media="screen")
 
     page.goto("/")
     page.get_by_role("link", name=camp.preferred_label).first.click()

@@ -121,3 +121,10 @@ def test_record_tags_link_to_their_term_pages_and_about_explains_the_method(clie
     assert f'href="/terms/{camp.slug}/"' in body
     about = client.get("/about/").content.decode()
     assert "independent testimonies" in about and "SHA-256" in about
+
+
+def test_the_record_page_lists_each_passages_tags(client, boss, camp, practice):
+    record = publish(boss, "Kept awake at the facility.", "Narrator A-1", passage_tags=[practice])
+    body = client.get(record.get_absolute_url()).content.decode()
+    assert 'aria-label="Tags of ¶1"' in body
+    assert f'<a href="/terms/{practice.slug}/" dir="auto">Sleep deprivation test</a>' in body
