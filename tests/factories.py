@@ -51,3 +51,25 @@ def sign_in(client, user):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def make_published_testimony(*passages, narrator: str, by, level: str = "public", **fields):
+    """A published testimony with narrator details (public consent, so any level is allowed).
+    `passages` are strings or PassageInput (for passage tags)."""
+    from archive.models import Testimony
+    from archive.services import intake
+
+    fields.setdefault("title", f"Account by {narrator}")
+    fields.setdefault("language", "en")
+    record = record_create(
+        kind=RecordKind.TESTIMONY,
+        passages=[p if isinstance(p, PassageInput) else PassageInput(p) for p in passages],
+        **fields,
+    )
+    Testimony.objects.create(
+        record=record, narrator_pseudonym=narrator, relation="survivor", consent_scope="public"
+    )
+    record.access_level = level
+    record.save(update_fields=["access_level"])
+    intake.publish(record=record, by=by)
+    return record

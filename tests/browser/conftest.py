@@ -113,3 +113,23 @@ def archivist_session(page, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def reader_session(page):
+    """Sign a lawyer or researcher (no second factor) in through the real sign-in page."""
+
+    def sign_in(username: str, role: str, next_path: str = "/"):
+        from tests.factories import make_user
+
+        user = make_user(username, role)
+        user.set_password(BROWSER_PASSWORD)
+        user.save()
+        page.goto(f"/accounts/login/?next={next_path}")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(BROWSER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"**{next_path}")
+        return user
+
+    return sign_in

@@ -6,13 +6,15 @@ import pytest
 from archive import roles
 from archive.search import engine
 from archive.services import intake
-from tests.browser.conftest import ARTIFACTS, BROWSER_PASSWORD
+from tests.browser.conftest import ARTIFACTS
 from tests.factories import make_record, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_lawyer_builds_and_publishes_a_collection(page, browser, live_server, screenshot):
+def test_a_lawyer_builds_and_publishes_a_collection(
+    page, browser, live_server, screenshot, reader_session
+):
     boss = make_user("boss", roles.ARCHIVIST)
     open_record = make_record(
         "Cameras watched the okapigate checkpoint day and night.",
@@ -28,15 +30,7 @@ def test_a_lawyer_builds_and_publishes_a_collection(page, browser, live_server, 
     for record in (open_record, secret):
         intake.publish(record=record, by=boss)
     engine.drain()
-    lawyer = make_user("counsel", roles.LAWYER)
-    lawyer.set_password(BROWSER_PASSWORD)
-    lawyer.save()
-
-    page.goto("/accounts/login/?next=/collections/")
-    page.get_by_label("Username").fill("counsel")
-    page.get_by_label("Password").fill(BROWSER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/collections/")
+    reader_session("counsel", roles.LAWYER, "/collections/")
     page.get_by_label("Title").fill("Okapigate bundle")
     page.get_by_label("Visibility").select_option("public")
     page.get_by_role("button", name="Create").click()

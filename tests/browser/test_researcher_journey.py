@@ -9,13 +9,12 @@ from archive.models import Term
 from archive.search import engine
 from archive.services import intake
 from archive.services.records import PassageInput, record_create
-from tests.browser.conftest import BROWSER_PASSWORD
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_search_filter_open_jump_collect_publish_cite(page, screenshot):
+def test_search_filter_open_jump_collect_publish_cite(page, screenshot, reader_session):
     boss = make_user("boss", roles.ARCHIVIST)
     tech = Term.objects.create(
         kind="technology", slug="gait-recognition-j", preferred_label="Gait recognition"
@@ -38,15 +37,7 @@ def test_search_filter_open_jump_collect_publish_cite(page, screenshot):
         )
         intake.publish(record=record, by=boss)
     engine.drain()
-    researcher = make_user("reader", roles.RESEARCHER)
-    researcher.set_password(BROWSER_PASSWORD)
-    researcher.save()
-
-    page.goto("/accounts/login/?next=/collections/")
-    page.get_by_label("Username").fill("reader")
-    page.get_by_label("Password").fill(BROWSER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/collections/")
+    reader_session("reader", roles.RESEARCHER, "/collections/")
     page.get_by_label("Title").fill("Quagga market")
     page.get_by_role("button", name="Create").click()
     page.wait_for_url("**/collections/quagga-market/edit/")

@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from archive import models as archive_models
 from archive import roles
 from archive.models import ExternalIdentifier
 from archive.search import engine
-from archive.services import intake
-from tests.factories import make_record, make_user, sign_in
+from tests.factories import make_published_testimony, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +25,14 @@ def facility():
 
 
 def tagged_testimony(facility, narrator, level):
-    boss = make_user(f"boss-{narrator}", roles.ARCHIVIST)
-    record = make_record(
+    return make_published_testimony(
         f"{narrator} was held in the large facility.",
-        kind="testimony",
+        narrator=narrator,
+        by=make_user(f"boss-{narrator}", roles.ARCHIVIST),
+        level=level,
         title=f"Account of {narrator}",
         tags=[facility],
     )
-    archive_models.Testimony.objects.create(
-        record=record, narrator_pseudonym=narrator, relation="survivor", consent_scope="public"
-    )
-    record.access_level = level
-    record.save(update_fields=["access_level"])
-    intake.publish(record=record, by=boss)
-    return record
 
 
 def test_the_facility_page_shows_the_tier_meaning_and_only_testimony_the_reader_may_see(

@@ -1,14 +1,14 @@
 """The home page, term pages, the corroboration table and the about page: what they show,
 counted over what the visitor may see only."""
 
+import datetime as dt
+
 import pytest
 
-from archive import models as archive_models
 from archive import roles
 from archive.models import Camp, Term
-from archive.services import intake
-from archive.services.records import PassageInput, record_create
-from tests.factories import make_user, sign_in
+from archive.services.records import PassageInput
+from tests.factories import make_published_testimony, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,25 +34,15 @@ def practice():
 
 
 def publish(boss, text, narrator, *, level="public", tags=(), passage_tags=(), year=2018):
-    import datetime as dt
-
-    record = record_create(
-        kind="testimony",
-        title=f"Account by {narrator}",
-        language="en",
-        passages=[PassageInput(text, tags=tuple(passage_tags))],
+    return make_published_testimony(
+        PassageInput(text, tags=tuple(passage_tags)),
+        narrator=narrator,
+        by=boss,
+        level=level,
         tags=tags,
-        access_level=level,
         event_start=dt.date(year, 1, 1),
         event_start_precision="year",
     )
-    archive_models.Testimony.objects.create(
-        record=record, narrator_pseudonym=narrator, relation="survivor", consent_scope="public"
-    )
-    record.access_level = level
-    record.save(update_fields=["access_level"])
-    intake.publish(record=record, by=boss)
-    return record
 
 
 def test_term_pages_count_records_passages_years_and_distinct_narrators(
