@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv venv-main run setup test lint format lock check clean
+.PHONY: venv venv-main run setup serve test lint format lock check clean
 
 venv: $(VENV)/.dev-installed
 
@@ -42,6 +42,20 @@ run: setup
 	@$(BIN)/python manage.py index_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn with the production settings, WhiteNoise for static files, and the
+# index worker as its own process. Needs SECRET_KEY (and the rest of .env.example) in the
+# environment; docs/deploy.md has the systemd units that replace this on a server.
+PROD := DJANGO_SETTINGS_MODULE=config.settings.production
+serve: venv-main
+	$(PROD) $(BIN)/python manage.py migrate --noinput
+	$(PROD) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(PROD) $(BIN)/python manage.py load_seeds
+	$(PROD) $(BIN)/python manage.py import_gazetteer seeds/gazetteer/xjdp-camps-v1.csv
+	$(PROD) $(BIN)/python manage.py rebuild_index --if-empty
+	@$(PROD) $(BIN)/python manage.py index_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PROD) $(BIN)/gunicorn --config config/gunicorn.py config.wsgi
 
 test: venv
 	$(BIN)/python -m pytest

@@ -3,12 +3,13 @@
 from django.urls import path
 
 from archive import citation_urls
-from archive.views import accounts, camps, collections, pages, records, search, terms
+from archive.views import accounts, camps, collections, health, pages, records, search, terms
 
 app_name = "archive"
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("about/", pages.about, name="about"),
     path("terms/<slug:slug>/", terms.term_detail, name="term"),
     path("camps/map/", camps.camp_map_page, name="camp-map"),

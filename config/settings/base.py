@@ -10,6 +10,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it; WhiteNoise wants it to exist
+# Outside production, WhiteNoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 
 DEBUG = False
@@ -36,7 +39,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "archive.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (docs/deploy.md), before anything touches the session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -242,9 +248,20 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# One JSON object per line (config/json_logging.py, archive/request_log.py). runserver's own
+# access lines, which include query strings (search words), are dropped: ours log the path.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.json_logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+        "null": {"class": "logging.NullHandler"},
+    },
+    "loggers": {"django.server": {"handlers": ["null"], "propagate": False}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# -- health (/healthz) ----------------------------------------------------------------------------
+HEALTH_MAX_INDEX_LAG_SECONDS = env_int("HEALTH_MAX_INDEX_LAG_SECONDS", 300)
+HEALTH_MIN_FREE_BYTES = env_int("HEALTH_MIN_FREE_BYTES", 1_000_000_000)

@@ -14,3 +14,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+WHITENOISE_USE_FINDERS = False  # production serves what collectstatic wrote
+# Hashed, compressed file names, so browsers may cache static files for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# The load balancer or monitor asks over plain HTTP on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
