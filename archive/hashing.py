@@ -4,6 +4,7 @@ The algorithm is documented in docs/integrity.md; changing it invalidates every 
 """
 
 import hashlib
+import json
 import unicodedata
 from collections.abc import Iterable
 
@@ -31,3 +32,16 @@ def record_hash(passage_texts: Iterable[str]) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# Canonical JSON: keys sorted, no whitespace, characters as themselves, UTF-8. Record versions
+# and collection manifests are hashed over these bytes (docs/versions.md).
+CANONICAL_JSON = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
+
+
+def canonical_json(data) -> bytes:
+    return json.dumps(data, **CANONICAL_JSON).encode("utf-8")
+
+
+def sha256_json(data) -> str:
+    return hashlib.sha256(canonical_json(data)).hexdigest()

@@ -6,16 +6,13 @@ transaction. Publishing freezes a numbered CollectionVersion whose items are pin
 record versions they had, with the SHA-256 of its manifest (docs/collections.md).
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from archive import permissions
+from archive import hashing, permissions
 from archive.models import (
     Collection,
     CollectionItem,
@@ -216,12 +213,8 @@ def collection_delete(*, collection: Collection, by) -> None:
 # -- publishing -------------------------------------------------------------------------------
 
 
-def canonical_json(data: dict) -> bytes:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def manifest_hash(manifest: dict) -> str:
-    return hashlib.sha256(canonical_json(manifest)).hexdigest()
+# The manifest hash: SHA-256 of the manifest as canonical JSON (archive/hashing.py).
+manifest_hash = hashing.sha256_json
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from itertools import islice
 
 from django.utils import timezone
 
-from archive import citations, permissions
+from archive import citations, hashing, permissions
 from archive.models import Attachment, CollectionVersion, RecordVersion
 from archive.models.audit import AuditAction
 from archive.services import audit
@@ -412,8 +412,8 @@ def _published_manifest(export: Export, out: _Writer):
         .values_list("manifest", flat=True)
         .get()
     )
-    # The same encoder settings as canonical_json, so the bytes hash to manifest_hash.
-    encoder = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # The canonical JSON settings, so the bytes hash to manifest_hash.
+    encoder = json.JSONEncoder(**hashing.CANONICAL_JSON)
     with out.entry("published-manifest.json") as write:
         pieces, size = [], 0
         for piece in encoder.iterencode(manifest):

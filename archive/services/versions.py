@@ -9,8 +9,6 @@ makes none, so a save that changes nothing leaves no trace.
 """
 
 import functools
-import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -134,13 +132,9 @@ def snapshot_of(record) -> dict:
     }
 
 
-def canonical_json(snapshot: dict) -> bytes:
-    """The bytes the version hash is taken over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def snapshot_hash(snapshot: dict) -> str:
-    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
+# The version hash: SHA-256 of the snapshot as canonical JSON (archive/hashing.py).
+canonical_json = hashing.canonical_json
+snapshot_hash = hashing.sha256_json
 
 
 # -- making versions ----------------------------------------------------------------------------
