@@ -1,7 +1,5 @@
 """The audit log in the admin: filter, read and export as CSV; never add, change or delete."""
 
-import csv
-
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
@@ -10,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from archive import spreadsheets
 from archive.models.audit import AuditAction, AuditEntry
 from archive.services import audit
 
@@ -25,11 +24,6 @@ CSV_COLUMNS = [
     "ip_hash",
     "detail",
 ]
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @admin.register(AuditEntry)
@@ -73,13 +67,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:archive_auditentry_changelist") + "?e=1")
         filters = {k: v for k, v in request.GET.items()}
         audit.log(AuditAction.AUDIT_EXPORT, actor=request.user, detail={"filters": filters})
-        writer = csv.writer(_Echo())
+        writer = spreadsheets.row_writer()
 
         def rows():
             yield writer.writerow(CSV_COLUMNS)
             for entry in entries.iterator(chunk_size=2000):
                 yield writer.writerow(
-                    _cell(v)
+                    spreadsheets.csv_cell(v)
                     for v in [
                         entry.pk,
                         entry.at.isoformat(),
@@ -102,13 +96,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "export_label": _("Export these entries (CSV)")}
         return super().changelist_view(request, extra_context)
-
-
-def _cell(value):
-    """Spreadsheets run cells that start with = + - @ as formulas; quote those."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _json(value) -> str:

@@ -1,6 +1,5 @@
 """A collection version as a ZIP, written while it streams, with what the exporter may see."""
 
-import csv
 import hashlib
 import json
 import zipfile
@@ -12,7 +11,7 @@ from itertools import islice
 
 from django.utils import timezone
 
-from archive import citations, hashing, permissions
+from archive import citations, hashing, permissions, spreadsheets
 from archive.models import Attachment, CollectionVersion, RecordVersion
 from archive.models.audit import AuditAction
 from archive.services import audit
@@ -236,22 +235,8 @@ def _records_json(export: Export, out: _Writer):
         write(b"\n]\n")
 
 
-class _Line:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_cell(value):
-    """Spreadsheets run a cell starting with = + - @ tab or CR as a formula; such cells, and
-    cells starting with an apostrophe, get one leading apostrophe, so removing exactly one
-    leading apostrophe from any cell that has one gives the text back (docs/exports.md)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "'"):
-        return "'" + value
-    return value
-
-
 def _records_csv(export: Export, out: _Writer):
-    writer = csv.writer(_Line())
+    writer = spreadsheets.row_writer()
     with out.entry("records.csv") as write:
         # The byte-order mark makes spreadsheet programs read Uyghur and Chinese as UTF-8.
         write(("\ufeff" + writer.writerow(CSV_COLUMNS)).encode())
@@ -260,7 +245,11 @@ def _records_csv(export: Export, out: _Writer):
             for v in versions:
                 for p in v.snapshot.get("passages", []):
                     values = [v.snapshot["public_id"], v.number, p["number"], p["role"]]
-                    rows.append(writer.writerow(map(csv_cell, [*values, p["text"], p["sha256"]])))
+                    rows.append(
+                        writer.writerow(
+                            map(spreadsheets.csv_cell, [*values, p["text"], p["sha256"]])
+                        )
+                    )
             write("".join(rows).encode())
             yield
 
