@@ -1,5 +1,7 @@
 """Reads that several surfaces share, each starting from the policy in archive.permissions."""
 
+from itertools import chain
+
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
@@ -89,22 +91,30 @@ def term_counts(user, kind: str, limit: int = 10) -> list[tuple[Term, int]]:
     return [(terms[term_id], n) for term_id, n in top]
 
 
-def records_per_term(user, kind: str) -> dict[int, int]:
-    """{term id: records the user may see tagged with it, on the record or a passage}."""
-    # One query for the visible ids and plain reads of the tag rows, filtered here: SQLite
-    # plans "record_id IN (visible records)" over the tag rows some fifty times slower.
-    visible = set(permissions.visible_records(user).values_list("pk", flat=True))
-    pairs = [
-        *Record.tags.through.objects.filter(term__kind=kind).values_list("term_id", "record_id"),
-        *Passage.tags.through.objects.filter(term__kind=kind).values_list(
+def records_by_term(kinds) -> dict[int, set[int]]:
+    """{term id: ids of the records carrying it, on the record or on one of its passages},
+    for the terms of these kinds, over every record: callers narrow it to what a user may
+    see. Plain reads of the tag rows, because SQLite plans "record_id IN (visible records)"
+    over them some fifty times slower than reading them all and filtering here."""
+    pairs = chain(
+        Record.tags.through.objects.filter(term__kind__in=kinds).values_list(
+            "term_id", "record_id"
+        ),
+        Passage.tags.through.objects.filter(term__kind__in=kinds).values_list(
             "term_id", "passage__record_id"
         ),
-    ]
-    counts: dict[int, set[int]] = {}
+    )
+    out: dict[int, set[int]] = {}
     for term_id, record_id in pairs:
-        if record_id in visible:
-            counts.setdefault(term_id, set()).add(record_id)
-    return {term_id: len(records) for term_id, records in counts.items()}
+        out.setdefault(term_id, set()).add(record_id)
+    return out
+
+
+def records_per_term(user, kind: str) -> dict[int, int]:
+    """{term id: records the user may see tagged with it, on the record or a passage}."""
+    visible = set(permissions.visible_records(user).values_list("pk", flat=True))
+    counts = {term: len(records & visible) for term, records in records_by_term([kind]).items()}
+    return {term: n for term, n in counts.items() if n}
 
 
 def corroboration(user) -> dict:
@@ -116,16 +126,9 @@ def corroboration(user) -> dict:
         for pk, name in testimony.values_list("pk", "testimony__narrator_pseudonym")
     }
     tags: dict[int, set[int]] = {pk: set() for pk in narrator}
-    kinds = (TermKind.CAMP, TermKind.PRACTICE)
-    for record_id, term_id in [
-        *Record.tags.through.objects.filter(record__in=narrator, term__kind__in=kinds).values_list(
-            "record_id", "term_id"
-        ),
-        *Passage.tags.through.objects.filter(
-            passage__record__in=narrator, term__kind__in=kinds
-        ).values_list("passage__record_id", "term_id"),
-    ]:
-        tags[record_id].add(term_id)
+    for term_id, records in records_by_term([TermKind.CAMP, TermKind.PRACTICE]).items():
+        for record_id in records & narrator.keys():
+            tags[record_id].add(term_id)
     terms = Term.objects.in_bulk({t for found in tags.values() for t in found})
     cells: dict[tuple[int, int], set[str]] = {}
     for record_id, found in tags.items():

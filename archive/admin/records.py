@@ -1,7 +1,5 @@
 """Record admin: passages inline, tag autocomplete, filters by kind, state and tag, bulk tagging."""
 
-from collections import defaultdict
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
@@ -12,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive import selectors
 from archive.admin.policy import AuditedAdminMixin, HiddenIs404Mixin, visible_record_ids
 from archive.models import (
     CollectionItem,
@@ -41,17 +40,9 @@ class TagKindFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         # Count records tagged at record level or on any passage, as the filter matches both.
-        records_by_term: dict[int, set[int]] = defaultdict(set)
-        pairs = Record.tags.through.objects.filter(term__kind=self.kind).values_list(
-            "term_id", "record_id"
-        )
-        passage_pairs = Passage.tags.through.objects.filter(term__kind=self.kind).values_list(
-            "term_id", "passage__record_id"
-        )
-        for term_id, record_id in [*pairs, *passage_pairs]:
-            records_by_term[term_id].add(record_id)
-        terms = Term.objects.filter(pk__in=records_by_term).order_by("preferred_label")
-        return [(t.slug, f"{t.preferred_label} ({len(records_by_term[t.pk])})") for t in terms]
+        tagged = selectors.records_by_term([self.kind])
+        terms = Term.objects.filter(pk__in=tagged).order_by("preferred_label")
+        return [(t.slug, f"{t.preferred_label} ({len(tagged[t.pk])})") for t in terms]
 
     def queryset(self, request, queryset):
         if self.value():
