@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 
 from archive import hashing, permissions
 from archive.models import (
@@ -27,6 +26,7 @@ from archive.models import (
 from archive.models.audit import AuditAction
 from archive.models.collections import check_item
 from archive.services import audit
+from archive.slugs import unique_slug
 
 MANIFEST_FORMAT = 1
 
@@ -34,14 +34,6 @@ MANIFEST_FORMAT = 1
 def _require_editor(user, collection: Collection) -> None:
     if not permissions.can_edit_collection(user, collection):
         raise PermissionDenied("Only the collection's curators and editors change it.")
-
-
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:70] or "collection"
-    slug, n = base, 2
-    while Collection.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic
@@ -52,7 +44,10 @@ def collection_create(
     if not permissions.can_create_collection(by):
         raise PermissionDenied("Only archivists, lawyers and researchers make collections.")
     collection = Collection(
-        slug=_unique_slug(title), title=title, description=description, visibility=visibility
+        slug=unique_slug(Collection, title, fallback="collection"),
+        title=title,
+        description=description,
+        visibility=visibility,
     )
     collection.full_clean()
     collection.save()

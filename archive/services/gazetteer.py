@@ -17,12 +17,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.utils.text import slugify
 
 from archive.models import Camp, ExternalIdentifier, Term, TermKind
 from archive.models.audit import AuditAction
 from archive.models.vocabulary import fold_label
 from archive.services import audit
+from archive.slugs import unique_slug
 
 SCHEME = "xjdp"
 CROSSWALKS = {"# Shawn": "shawn-zhang", "# ETNAM": "etnam"}
@@ -305,7 +305,7 @@ def _write(facilities: list[Facility], report: GazetteerReport) -> None:
 
 
 def _create(facility: Facility, county: Term | None) -> Term:
-    slug = _free_slug(slugify(facility.name) or f"xjdp-{facility.number}")
+    slug = unique_slug(Term, facility.name, fallback=f"xjdp-{facility.number}")
     term = Term.objects.create(
         kind=TermKind.CAMP, slug=slug, preferred_label=facility.name, broader=county
     )
@@ -334,13 +334,6 @@ def _norm(value):
     return value.quantize(Decimal("0.000001")) if isinstance(value, Decimal) else value
 
 
-def _free_slug(base: str) -> str:
-    slug, n = base[:110], 2
-    while Term.objects.filter(slug=slug).exists():
-        slug, n = f"{base[:100]}-{n}", n + 1
-    return slug
-
-
 class _Places:
     """Prefecture and county place terms, reusing the vocabulary's own where one has the
     same name (the seeds' "Pishan County" is the gazetteer's county Pishan), so records
@@ -361,7 +354,7 @@ class _Places:
                 return term
         term = Term.objects.create(
             kind=TermKind.PLACE,
-            slug=_free_slug(slugify(label)),
+            slug=unique_slug(Term, label, fallback="place"),
             preferred_label=label,
             broader=broader,
         )
