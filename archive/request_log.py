@@ -15,6 +15,11 @@ from archive.services import audit
 logger = logging.getLogger("archive.requests")
 
 
+def _client(request) -> str:
+    origin = getattr(request, "audit_origin", None)  # set by AuditContextMiddleware
+    return origin.ip_hash if origin is not None else audit.client_hash(audit.client_ip(request))
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,7 +38,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                     "role": permissions.role_of(user),
-                    "client": audit.client_hash(audit.client_ip(request)),
+                    "client": _client(request),
                     "bytes": len(response.content) if not response.streaming else None,
                 }
             },

@@ -60,7 +60,10 @@ def origin_of(request) -> Origin:
 
 @contextmanager
 def request_origin(request):
-    token = _origin.set(origin_of(request))
+    origin = origin_of(request)
+    # Kept on the request too, so the request log uses the same keyed hash, computed once.
+    request.audit_origin = origin
+    token = _origin.set(origin)
     try:
         yield
     finally:
