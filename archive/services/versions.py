@@ -145,9 +145,15 @@ def _needs_note(last: RecordVersion | None, record: Record) -> bool:
     return (last is not None and last.state in PUBLIC_STATES) or record.state in PUBLIC_STATES
 
 
+def _latest(record: Record) -> RecordVersion | None:
+    # Every change compares with the newest version; its snapshot (the whole text) is not
+    # needed for that, only its number, hash and state.
+    return record.versions.only("number", "version_hash", "state").order_by("-number").first()
+
+
 def note_required(record: Record) -> bool:
     """Whether a change to this record must come with a note (forms ask for one)."""
-    return _needs_note(record.versions.order_by("-number").first(), record)
+    return _needs_note(_latest(record), record)
 
 
 def check_note(record: Record, note: str) -> None:
@@ -173,7 +179,7 @@ def record_version_make(
         return None
     snapshot = snapshot_of(record)
     digest = snapshot_hash(snapshot)
-    last = record.versions.order_by("-number").first()
+    last = _latest(record)
     if last is not None and last.version_hash == digest:
         return None
     note = (note or "").strip()[:MAX_NOTE]
