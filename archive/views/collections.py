@@ -139,10 +139,9 @@ def collection_edit(request, slug: str):
 
 def _editable_item(request, slug: str, pk: int):
     collection = permissions.get_editable_collection_or_404(request.user, slug=slug)
-    item = get_object_or_404(collection.items.select_related("record", "collection"), pk=pk)
-    if not permissions.can_view_record(request.user, item.record):
-        raise Http404("No such item.")
-    return collection, item
+    # SECURITY: an item whose record the editor may not see does not exist for them.
+    items = permissions.visible_items(request.user, collection.items.all())
+    return collection, get_object_or_404(items.select_related("record", "collection"), pk=pk)
 
 
 @login_required
