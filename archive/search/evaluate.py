@@ -36,7 +36,7 @@ BISECT_RATIO = 16
 SMALL_SCOPE = 4000
 
 
-class _LRU:
+class LRUCache:
     """Values derived from immutable segments, shared by all searches in the process; the
     least recently used go first once their total weight passes `max_weight`."""
 
@@ -63,17 +63,19 @@ class _LRU:
 
 
 # Columns, norms and filter sets: about 20 entries per segment.
-_cache = _LRU(512)
+_cache = LRUCache(512)
 # Decoded posting lists as arrays, 8 bytes a posting: 8 million postings is about 64 MB per
 # process, the lists of a few hundred common words.
-_postings_cache = _LRU(8_000_000, weigh=lambda value: len(value[0]))
+_postings_cache = LRUCache(
+    8_000_000, weigh=lambda value: len(value[0]) if isinstance(value, tuple) else len(value)
+)
 
 
 # Decoded positions of a term in one segment, for phrase and proximity checks; weighed by
 # documents (about 210 bytes each: at most some 250 MB per process). The benchmark's 20
 # queries touch 711,000 at 100,000 passages; a smaller cap made LRU evict what the next
 # query needed, and every phrase paid the decoding again (p95 300 ms instead of 120).
-_positions_cache = _LRU(1_200_000, weigh=len)
+_positions_cache = LRUCache(1_200_000, weigh=len)
 # Once decoded, a term's positions serve every later phrase check that touches it; only the
 # rare check of a few documents of a very long list reads just their blocks instead.
 POSITIONS_CACHE_SHARE = 0.002
@@ -85,6 +87,36 @@ def _decoded(leaf, key, fieldname: str, text: str) -> tuple[array, array]:
         return array("I", ids), array("f", weights)
 
     return _postings_cache.get((key, fieldname, text), build)
+
+
+def _shifted(key, deleted: frozenset[int], offset: int) -> frozenset[int]:
+    """A segment's deleted documents in global numbers, kept while its deletions stay the
+    same (they only grow, so their count names them)."""
+    if not offset:
+        return deleted
+    return _cache.get(
+        (key, "deleted", len(deleted), offset), lambda: frozenset(d + offset for d in deleted)
+    )
+
+
+def _shifted_postings(key, fieldname: str, text: str, offset: int, ids, weights) -> dict:
+    """{global document: weight} of a segment after the first, kept with the decoded lists."""
+
+    def build():
+        return dict(zip((d + offset for d in ids), weights, strict=True))
+
+    return _postings_cache.get((key, fieldname, text, offset), build)
+
+
+class RecordOf:
+    """Passage document -> its record's document, looked up through the record_id column, so
+    nothing the size of the index is built again after a commit."""
+
+    def __init__(self, owners: list, record_docs: dict):
+        self.owners, self.record_docs = owners, record_docs
+
+    def get(self, passage: int) -> int | None:
+        return self.record_docs.get(self.owners[passage])
 
 
 class IndexView:
@@ -120,13 +152,16 @@ class IndexView:
                     if i < n and ids[i] == local:
                         out[d] = weights[i]
                 continue
-            if deleted:
-                pairs = zip(ids, weights, strict=True)
-                out.update((d + offset, w) for d, w in pairs if d not in deleted)
-            elif offset:
-                out.update(zip((d + offset for d in ids), weights, strict=True))
+            if offset:
+                out.update(_shifted_postings(key, fieldname, text, offset, ids, weights))
             else:
                 out.update(zip(ids, weights, strict=True))
+            if deleted:
+                # Take deleted documents out afterwards, looking up whichever side is
+                # smaller, rather than test every posting in Python.
+                gone = _shifted(key, deleted, offset)
+                for d in gone.intersection(out) if len(out) < len(gone) else out.keys() & gone:
+                    del out[d]
         return out
 
     def ids(self, fieldname: str, text: str) -> set[int]:
@@ -135,14 +170,31 @@ class IndexView:
             ids = _decoded(leaf, key, fieldname, text)[0]
             out.update((d + offset for d in ids) if offset else ids)
             if deleted:
-                out.difference_update(d + offset for d in deleted)
+                out.difference_update(_shifted(key, deleted, offset))
         return out
 
     def filter_ids(self, fieldname: str, text: str) -> frozenset[int]:
         """ids() for the few filter terms every search reads (record type, access tokens),
         kept between searches: segments never change, and a segment's deletions only grow,
         so the segments and their deletion counts identify the answer."""
-        return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
+
+        def build():
+            # From each segment's own set, kept as long as the segment (a commit adds small
+            # segments and deletions, so rebuilding from the posting lists after every
+            # edit cost each process a walk over the whole index).
+            out: set[int] = set()
+            for leaf, offset, key, deleted in self.leaves:
+
+                def part(leaf=leaf, key=key, offset=offset):
+                    ids = _decoded(leaf, key, fieldname, text)[0]
+                    return frozenset((d + offset for d in ids) if offset else ids)
+
+                out |= _cache.get((key, "ids", fieldname, text, offset), part)
+                if deleted:
+                    out -= _shifted(key, deleted, offset)
+            return frozenset(out)
+
+        return self.cached(("ids", fieldname, text), build)
 
     def live_docs(self) -> set[int]:
         out: set[int] = set()
@@ -155,16 +207,14 @@ class IndexView:
         """A value derived from this index state only, kept between searches."""
         return _cache.get((self.state, name), build)
 
-    def record_of_passage(self) -> dict[int, int]:
+    def record_of_passage(self) -> "RecordOf":
         """Passage document -> its record's document (live documents only)."""
+        owners = self.column("record_id")
 
         def build():
-            owners = self.column("record_id")
-            by_id = {owners[d]: d for d in self.filter_ids("doc_type", "record")}
-            passages = self.filter_ids("doc_type", "passage")
-            return {d: by_id[owners[d]] for d in passages if owners[d] in by_id}
+            return {owners[d]: d for d in self.filter_ids("doc_type", "record")}
 
-        return self.cached("record_of_passage", build)
+        return RecordOf(owners, self.cached("record_docs", build))
 
     def expand_prefix(self, fieldname: str, prefix: str) -> list[str]:
         terms: set[str] = set()

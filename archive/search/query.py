@@ -19,7 +19,7 @@ from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, Term, TermKind
 from archive.search import engine
 from archive.search.analysis import analyze, fold, highlight_html, stem
-from archive.search.evaluate import Evaluator, IndexView
+from archive.search.evaluate import Evaluator, IndexView, LRUCache
 from archive.search.query_language import (
     And,
     Field,
@@ -495,17 +495,31 @@ def _best_passages(s, view, allowed, node, compiler: Compiler, record_ids: list[
         if best
         else {}
     )
+    terms = frozenset(terms)
     out: dict[int, list[PassageHit]] = {}
     for record_id, numbers in best.items():
+        record_url = None
         for number in numbers:
             passage = texts.get((record_id, number))
             if passage is None:  # index ahead of or behind the database for a moment
                 continue
-            url = f"{passage.record.get_absolute_url()}#p{number}"
+            record_url = record_url or passage.record.get_absolute_url()
             out.setdefault(record_id, []).append(
-                PassageHit(number, highlight_html(passage.text, terms), url)
+                PassageHit(number, _snippet(passage, terms), f"{record_url}#p{number}")
             )
     return out
+
+
+# Highlighted snippets, keyed by the passage's content hash and the highlighted terms, so a
+# passage shown again for the same words (a popular search, the next page, another reader)
+# is not analyzed again. Keyed by content, an entry can never show an old text; it is read
+# only after the passage itself was fetched under the searcher's permissions. About 1 KB
+# an entry.
+_snippets = LRUCache(20_000)
+
+
+def _snippet(passage: Passage, terms: frozenset[str]) -> str:
+    return _snippets.get((passage.content_hash, terms), lambda: highlight_html(passage.text, terms))
 
 
 def _highlight_terms(s, query: wq.Query) -> set[str]:
