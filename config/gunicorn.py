@@ -4,9 +4,13 @@ overridden from the environment."""
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two cores: a few processes with threads keep the CPU busy while others wait on the database.
+# Searching is CPU work in Python, so processes, not threads, use the cores: one more process
+# than cores keeps both busy while one waits on the database. Each thread of a process would
+# also open its own copy of the index's readers; bench/load.py measured 3 processes x 4
+# threads at 100,000 passages at 5.6 GB per process and 9.6 searches/s, and 3 x 1 thread at
+# 1.7 GB and 12.9/s (docs/BENCHMARKS.md).
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Imports and large exports take longer than the default 30 s.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
 graceful_timeout = 30
