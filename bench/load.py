@@ -499,24 +499,13 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if shutil.which("wrk") is None and not args.child:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    temporary = args.data_dir is None
     data_dir = search_bench.configure_environment(search_args(args))
     if args.child == "editor":
         editor_main(args)
         return
 
-    def log(msg="", end="\n"):
-        print(msg, end=end, file=sys.stderr if end == "\r" else sys.stdout, flush=True)
-
-    started = time.monotonic()
-    try:
-        results = run(args, data_dir, log)
-    finally:
-        if temporary and not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        elif temporary:
-            log(f"data kept in {data_dir}")
-    results["total_seconds"] = round(time.monotonic() - started)
+    log = search_bench.log
+    results = search_bench.run_in(run, args, data_dir)
     report(results, log)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -623,7 +612,8 @@ def evaluate(results: dict) -> list[dict]:
 
 def report(results: dict, log) -> None:
     log(
-        f"\n{results['machine']}; corpus {results['corpus']['passages']:,} passages; "
+        f"\n{results['machine']}; ten million Python additions in "
+        f"{results['cpu_calibration_s']} s; corpus {results['corpus']['passages']:,} passages; "
         f"{results['distinct_requests']} distinct searches"
     )
     log(

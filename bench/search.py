@@ -1090,18 +1090,14 @@ def evaluate_targets(results: dict) -> list[dict]:
 # =============================================================================================
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    if args.profile:
-        args.profile = args.profile.resolve()
-    data_dir = configure_environment(args)
-    if args.child:
-        child_main(args)
-        return
+def log(msg="", end="\n"):
+    """Progress lines (end="\r") to stderr, so stdout holds only what is reported."""
+    print(msg, end=end, file=sys.stderr if end == "\r" else sys.stdout, flush=True)
 
-    def log(msg="", end="\n"):
-        print(msg, end=end, file=sys.stderr if end == "\r" else sys.stdout, flush=True)
 
+def run_in(run, args, data_dir: Path) -> dict:
+    """run(args, data_dir, log) with the total time; a temporary data directory (no
+    --data-dir given) is removed afterwards unless --keep."""
     temporary = args.data_dir is None
     started = time.perf_counter()
     try:
@@ -1111,7 +1107,20 @@ def main(argv=None) -> None:
             shutil.rmtree(data_dir, ignore_errors=True)
         elif temporary:
             log(f"data kept in {data_dir}")
-    results["total_seconds"] = time.perf_counter() - started
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.profile:
+        args.profile = args.profile.resolve()
+    data_dir = configure_environment(args)
+    if args.child:
+        child_main(args)
+        return
+
+    results = run_in(run, args, data_dir)
     report(results, log)
     log(f"\ntotal benchmark time {results['total_seconds']:.0f} s")
     if args.json:
