@@ -65,7 +65,8 @@ class LRUCache:
 # Columns, norms and filter sets: about 20 entries per segment.
 _cache = LRUCache(512)
 # Decoded posting lists as arrays, 8 bytes a posting: 8 million postings is about 64 MB per
-# process, the lists of a few hundred common words.
+# process, the lists of a few hundred common words; and, for segments after the first, the
+# same lists in global document numbers (a dict with weights, or a set).
 _postings_cache = LRUCache(
     8_000_000, weigh=lambda value: len(value[0]) if isinstance(value, tuple) else len(value)
 )
@@ -105,7 +106,18 @@ def _shifted_postings(key, fieldname: str, text: str, offset: int, ids, weights)
     def build():
         return dict(zip((d + offset for d in ids), weights, strict=True))
 
-    return _postings_cache.get((key, fieldname, text, offset), build)
+    return _postings_cache.get((key, fieldname, text, offset, "weights"), build)
+
+
+def _global_ids(leaf, key, fieldname: str, text: str, offset: int):
+    """A term's documents in one segment, in global numbers; a later segment's are kept
+    shifted, so a commit (which only adds segments and deletions) re-shifts nothing."""
+    ids = _decoded(leaf, key, fieldname, text)[0]
+    if not offset:
+        return ids
+    return _postings_cache.get(
+        (key, fieldname, text, offset, "ids"), lambda: frozenset(d + offset for d in ids)
+    )
 
 
 class RecordOf:
@@ -167,8 +179,7 @@ class IndexView:
     def ids(self, fieldname: str, text: str) -> set[int]:
         out: set[int] = set()
         for leaf, offset, key, deleted in self.leaves:
-            ids = _decoded(leaf, key, fieldname, text)[0]
-            out.update((d + offset for d in ids) if offset else ids)
+            out.update(_global_ids(leaf, key, fieldname, text, offset))
             if deleted:
                 out.difference_update(_shifted(key, deleted, offset))
         return out
@@ -177,24 +188,7 @@ class IndexView:
         """ids() for the few filter terms every search reads (record type, access tokens),
         kept between searches: segments never change, and a segment's deletions only grow,
         so the segments and their deletion counts identify the answer."""
-
-        def build():
-            # From each segment's own set, kept as long as the segment (a commit adds small
-            # segments and deletions, so rebuilding from the posting lists after every
-            # edit cost each process a walk over the whole index).
-            out: set[int] = set()
-            for leaf, offset, key, deleted in self.leaves:
-
-                def part(leaf=leaf, key=key, offset=offset):
-                    ids = _decoded(leaf, key, fieldname, text)[0]
-                    return frozenset((d + offset for d in ids) if offset else ids)
-
-                out |= _cache.get((key, "ids", fieldname, text, offset), part)
-                if deleted:
-                    out -= _shifted(key, deleted, offset)
-            return frozenset(out)
-
-        return self.cached(("ids", fieldname, text), build)
+        return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
 
     def live_docs(self) -> set[int]:
         out: set[int] = set()
