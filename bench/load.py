@@ -281,16 +281,10 @@ def rss_mb(pids: list[int]) -> dict[int, float]:
     return out
 
 
-def busy_cores_sampler():
-    """Cores in use on the whole machine between two calls (from /proc/stat)."""
-
-    def sample():
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-        return time.monotonic(), (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-    start = sample()
-    return lambda: (lambda end: round((end[1] - start[1]) / (end[0] - start[0]), 2))(sample())
+def busy_cores_since(start: tuple[float, float]) -> float:
+    """Cores in use on the whole machine since `start` = (time.monotonic(), busy seconds)."""
+    now, busy = time.monotonic(), search_bench.machine_busy_seconds()
+    return round((busy - start[1]) / (now - start[0]), 2)
 
 
 # =============================================================================================
@@ -318,9 +312,9 @@ def run_wrk(base: str, endpoint: str, paths: list[str], users: int, seconds: int
         str(LUA),
         base,
     ]
-    busy = busy_cores_sampler()
+    started = (time.monotonic(), search_bench.machine_busy_seconds())
     done = subprocess.run(command, capture_output=True, text=True, env=env)  # noqa: S603
-    cores = busy()
+    cores = busy_cores_since(started)
     line = next((x for x in done.stdout.splitlines() if x.startswith("LOADJSON ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")

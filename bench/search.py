@@ -177,6 +177,17 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all cores have spent busy since boot (/proc/stat, minus idle and iowait)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 class Contention:
     """CPU used by OTHER processes during a phase, in cores (from /proc/stat minus our own
     and our children's CPU time). Above ~0.3 on this 2-core machine the phase was shared."""
@@ -187,18 +198,15 @@ class Contention:
 
     @staticmethod
     def _sample():
-        try:
-            with open("/proc/stat") as f:
-                fields = [int(x) for x in f.readline().split()[1:]]
-        except OSError:
+        busy = machine_busy_seconds()
+        if busy is None:
             return None
-        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # minus idle+iowait
         own = sum(
             getattr(resource.getrusage(who), attr)
             for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
             for attr in ("ru_utime", "ru_stime")
         )
-        return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own
+        return time.perf_counter(), busy, own
 
     def start(self):
         self._start = self._sample()
