@@ -382,8 +382,8 @@ def editor_main(args) -> None:
                 record_set_passages(
                     record=record, passages=passages, by=user, note="load benchmark edit"
                 )
-            edits.append({"record": record.public_id, "word": word, "ms": 0})
-            edits[-1]["ms"] = round((time.monotonic() - started) * 1000, 1)
+            ms = round((time.monotonic() - started) * 1000, 1)
+            edits.append({"record": record.public_id, "word": word, "ms": ms})
         except Exception as exc:  # noqa: BLE001 (counted and reported, never hidden)
             failures.append({"record": record.public_id, "error": repr(exc)[:300]})
         pause = args.edit_interval - (time.monotonic() - started)
