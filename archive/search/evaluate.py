@@ -14,7 +14,7 @@ into every result before anything is counted or returned; a NOT only removes fro
 """
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from threading import Lock
 
@@ -47,19 +47,41 @@ class LRUCache:
         self._lock = Lock()
 
     def get(self, key, build):
+        found = self.peek(key)
+        if found is not None:
+            return found
+        value = build()
+        with self._lock:
+            if key not in self._data:
+                self._add(key, value)
+        return value
+
+    def peek(self, key):
+        """The value kept under `key`, or None."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 return self._data[key]
-        value = build()
+        return None
+
+    def put(self, key, value) -> None:
+        """Keep `value` under `key`, replacing what was there."""
         with self._lock:
-            if key not in self._data:
-                self._data[key] = value
-                self._held += self.weigh(value)
-            while self._held > self.max_weight and len(self._data) > 1:
-                _, old = self._data.popitem(last=False)
-                self._held -= self.weigh(old)
-        return value
+            if key in self._data:
+                self._held -= self.weigh(self._data.pop(key))
+            self._add(key, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._held = 0
+
+    def _add(self, key, value) -> None:
+        self._data[key] = value
+        self._held += self.weigh(value)
+        while self._held > self.max_weight and len(self._data) > 1:
+            _, old = self._data.popitem(last=False)
+            self._held -= self.weigh(old)
 
 
 # Columns, norms and filter sets: about 20 entries per segment.
@@ -143,8 +165,24 @@ class IndexView:
                 continue
             key = (generation, leaf.segment().segment_id())
             self.leaves.append((leaf, offset, key, postings.deleted_docs(leaf)))
-        self.state = tuple((key, offset, len(deleted)) for _, offset, key, deleted in self.leaves)
-        self.ends = [offset + leaf.doc_count_all() for leaf, offset, _, _ in self.leaves]
+        self._set_leaves(self.leaves)
+        self.all_leaves = self.leaves  # columns and norms always cover every document
+        self.whole = self
+
+    def _set_leaves(self, leaves: list) -> None:
+        self.leaves = leaves
+        self.state = tuple((key, offset, len(deleted)) for _, offset, key, deleted in leaves)
+        self.ends = [offset + leaf.doc_count_all() for leaf, offset, _, _ in leaves]
+
+    def tail(self, first: int) -> "IndexView":
+        """The same index, searching only the segments from index `first` on; document
+        numbers, columns, norms and wildcard expansions stay those of the whole index, so
+        whatever a query matches in these segments, it matches here with the same score."""
+        part = object.__new__(IndexView)
+        part._set_leaves(self.leaves[first:])
+        part.state = ("tail", *part.state)
+        part.all_leaves, part.whole = self.all_leaves, self.whole
+        return part
 
     # -- posting lists -------------------------------------------------------------------------
 
@@ -190,6 +228,17 @@ class IndexView:
         so the segments and their deletion counts identify the answer."""
         return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
 
+    def identity(self, docnum: int) -> tuple:
+        """What names a document for as long as it exists: its segment and number there."""
+        i = bisect_right(self.ends, docnum)
+        _, offset, key, _ = self.leaves[i]
+        return key, docnum - offset
+
+    def deleted(self, index: int) -> frozenset[int]:
+        """The deleted documents of the view's segment number `index`, in global numbers."""
+        _, offset, key, deleted = self.leaves[index]
+        return _shifted(key, deleted, offset)
+
     def live_docs(self) -> set[int]:
         out: set[int] = set()
         for leaf, offset, _, deleted in self.leaves:
@@ -211,6 +260,8 @@ class IndexView:
         return RecordOf(owners, self.cached("record_docs", build))
 
     def expand_prefix(self, fieldname: str, prefix: str) -> list[str]:
+        if self.whole is not self:  # the whole index's first MAX_PREFIX_TERMS, as a search of it
+            return self.whole.expand_prefix(fieldname, prefix)
         terms: set[str] = set()
         for leaf, *_ in self.leaves:
             terms.update(postings.expand_prefix(leaf, fieldname, prefix, MAX_PREFIX_TERMS))
@@ -221,7 +272,7 @@ class IndexView:
     def column(self, fieldname: str, translate: bool = True) -> list:
         """Values of a column field for every document, by global document number."""
         out: list = []
-        for leaf, _, key, _ in self.leaves:
+        for leaf, _, key, _ in self.all_leaves:
 
             def build(leaf=leaf):
                 return postings.column_values(leaf, fieldname, translate)
@@ -232,7 +283,7 @@ class IndexView:
     def norms(self, fieldname: str) -> list[float]:
         """BM25's length normalization K1 * (1 - B + B * length / avgdl) for every document."""
         out: list[float] = []
-        for leaf, _, key, _ in self.leaves:
+        for leaf, _, key, _ in self.all_leaves:
 
             def build(leaf=leaf):
                 lengths = postings.field_lengths(leaf, fieldname)

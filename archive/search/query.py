@@ -8,18 +8,21 @@ are of records; passages only pick and highlight the best paragraphs of the page
 import difflib
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
 
-from django.db.models import Q
 from whoosh import query as wq
 
 from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, Term, TermKind
-from archive.search import engine
+from archive.search import answers, engine
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import Evaluator, IndexView, LRUCache
+from archive.search.facets import (
+    FACET_INDEX_FIELD,
+    FACETS,
+    FacetColumns,
+    rank_key,
+)
 from archive.search.query_language import (
     And,
     Field,
@@ -52,9 +55,6 @@ TAG_FIELDS = {
     "person": {TermKind.PERSON},
     "group": {TermKind.ETHNIC_GROUP},
 }
-# Facets shown, in order; the request parameter equals the index field except year.
-FACETS = ("kind", "camp", "practice", "technology", "org", "place", "lang", "year")
-FACET_INDEX_FIELD = {name: ("years" if name == "year" else name) for name in FACETS}
 KIND_ALIASES = {
     "testimony": RecordKind.TESTIMONY,
     "testimonies": RecordKind.TESTIMONY,
@@ -260,30 +260,44 @@ def search(user, params: SearchParams) -> SearchResult:
     s = engine.searcher()
     # The query is evaluated as sets over whole posting lists (evaluate.py), restricted to
     # the records the user may see; facet selections, facet counts, sorting and paging then
-    # work on the column values of that set.
+    # work on the column values of that set. Answers are kept per access scope and carried
+    # across index commits (answers.py).
     view = IndexView(s, engine.generation_key())
-    allowed = allowed_documents(view, user)
-    if params.within is not None:
-        allowed = allowed & _documents_of(view, params.within)
-    records_allowed = allowed & view.filter_ids("doc_type", "record")
-    scores = Evaluator(view, records_allowed).run(main_query)
-    ranked = sorted(((score, docnum) for docnum, score in scores.items()), key=_rank_key)
+    access = access_of(view, user)
+    allowed = access.documents
     columns = FacetColumns(view)
-    kept, groups = _apply_facets(ranked, columns, params.filters)
-    result.count = len(kept)
-    result.facets = _facet_values(groups, params.filters)
+    if params.within is not None or access.granted:
+        if params.within is not None:
+            allowed = allowed & _documents_of(view, params.within)
+        records_allowed = allowed & view.filter_ids("doc_type", "record")
+        found = answers.answer(view, None, records_allowed, main_query, params.filters, columns)
+    else:
+        records_allowed = access.shared_records(view)
+        found = answers.answer(
+            view, access.key, records_allowed, main_query, params.filters, columns
+        )
+        if access.lagging:
+            records_allowed = records_allowed - access.lagging
+            found = found.without(access.lagging, columns, params.filters)
+    result.count = len(found.kept)
+    result.facets = _facet_values(found.groups, params.filters)
+    kept = found.kept
     if by_date:
-        kept = columns.by_date(kept, newest_first=params.sort != "-date")
+        kept = found.by_date(columns, newest_first=params.sort != "-date")
     start = (max(1, params.page) - 1) * params.page_size
     window = kept[start : start + params.page_size]  # past the end there is nothing
-    ids = [columns.record_id(docnum) for _, docnum in window]
+    docs = {columns.record_id(docnum): docnum for _, docnum in window}
+    ids = list(docs)
     scores = {columns.record_id(d): (None if by_date else score) for score, d in window}
     # SECURITY: the index can lag the database (a record unpublished a moment ago); show a
     # hit only if the database agrees the user may see it now.
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
-    visible_ids = [pk for pk in ids if pk in records]
+    visible = {pk: docs[pk] for pk in ids if pk in records}
+    shared = None if params.within is not None or access.granted else access.key
     passages = (
-        _best_passages(s, view, allowed, parsed.node, compiler, visible_ids) if user_query else {}
+        _best_passages(s, view, allowed, parsed.node, compiler, visible, shared, records)
+        if user_query
+        else {}
     )
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
@@ -301,30 +315,49 @@ def _documents_of(view: IndexView, record_ids: frozenset[int]) -> frozenset[int]
     return frozenset(out)
 
 
-def _rank_key(entry):
-    return (-entry[0], entry[1])  # best first; ties in index order, as Whoosh does
-
-
 def allowed_records(view: IndexView, user) -> frozenset[int]:
     """Record documents the user may see: the engine side of archive.permissions."""
     return allowed_documents(view, user) & view.filter_ids("doc_type", "record")
 
 
 def allowed_documents(view: IndexView, user) -> frozenset[int]:
-    """Every document (record or passage) the user may see, by the index's access fields,
-    minus documents of records whose index update is still queued and which the database
-    now hides from the user: the index may lag a change that narrowed access."""
+    """Every document (record or passage) the user may see."""
+    return access_of(view, user).documents
+
+
+@dataclass(frozen=True)
+class Access:
+    """The documents a user may see, by the index's access fields: the set shared by everyone
+    of the same scope, plus records granted to the user, minus documents of records whose
+    index update is still queued and which the database now hides from the user (the index
+    may lag a change that narrowed access)."""
+
+    key: tuple  # names the shared set
+    shared: frozenset[int]
+    granted: frozenset[int] = frozenset()
+    lagging: frozenset[int] = frozenset()
+
+    @property
+    def documents(self) -> frozenset[int]:
+        allowed = self.shared | self.granted if self.granted else self.shared
+        return allowed - self.lagging if self.lagging else allowed
+
+    def shared_records(self, view: IndexView) -> frozenset[int]:
+        return view.cached(
+            ("records", self.key), lambda: self.shared & view.filter_ids("doc_type", "record")
+        )
+
+
+def access_of(view: IndexView, user) -> Access:
     scope = permissions.search_scope(user)
     if scope.everything:
-        return view.cached("live", lambda: frozenset(view.live_docs()))
+        return Access(("everything",), view.cached("live", lambda: frozenset(view.live_docs())))
     # Kept per role (a handful of token sets); grants are added per search, so many users
     # with different grants do not each keep a copy of the whole set.
     key = ("allowed", scope.tokens, scope.today)
-    allowed = view.cached(key, lambda: _level_documents(view, scope.tokens, scope.today))
-    if scope.records:
-        allowed = allowed | _granted_documents(view, scope)
-    lagging = _hidden_pending(view, user)
-    return allowed - lagging if lagging else allowed
+    shared = view.cached(key, lambda: _level_documents(view, scope.tokens, scope.today))
+    granted = frozenset(_granted_documents(view, scope)) if scope.records else frozenset()
+    return Access(key, shared, granted, _hidden_pending(view, user))
 
 
 def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
@@ -368,68 +401,6 @@ def _hidden_pending(view: IndexView, user) -> frozenset[int]:
     return frozenset(out)
 
 
-class FacetColumns:
-    """Per-document facet values, dates and record ids, read from the index's columns."""
-
-    def __init__(self, view: IndexView):
-        self._view = view
-        self._columns = {}
-
-    def _column(self, field: str):
-        if field not in self._columns:
-            # Dates stay raw integers: the same order, and a document without one has none.
-            self._columns[field] = self._view.column(field, translate=field != "sort_date")
-        return self._columns[field]
-
-    def column(self, name: str) -> list:
-        """A facet's values by document: a list for multi-valued facets, else one value."""
-        return self._column(FACET_INDEX_FIELD[name])
-
-    def record_id(self, docnum: int) -> int:
-        return int(self._column("record_id")[docnum])
-
-    def by_date(self, ranked: list, *, newest_first: bool) -> list:
-        """Undated records last in both directions; ties keep relevance order."""
-        dated, dates = self._column("dated"), self._column("sort_date")
-        with_date = [r for r in ranked if dated[r[1]] == "1"]
-        without = [r for r in ranked if dated[r[1]] != "1"]
-        with_date.sort(key=lambda r: dates[r[1]], reverse=newest_first)
-        return with_date + without
-
-
-MULTI_VALUED = {"camp", "practice", "technology", "org", "place", "year"}
-
-
-def _apply_facets(ranked: list, columns: FacetColumns, selections: dict[str, list[str]]):
-    """Keep the documents that satisfy every selection (OR within a facet, AND across), and
-    count each facet's values over the documents that satisfy every *other* selection, so a
-    selected facet still shows what choosing another of its values would give."""
-    chosen = {name: set(values) for name, values in selections.items() if values}
-    docs = [docnum for _, docnum in ranked]
-    passing = {}
-    for name, want in chosen.items():
-        column = columns.column(name)
-        if name in MULTI_VALUED:
-            passing[name] = {d for d in docs if not want.isdisjoint(column[d])}
-        else:
-            passing[name] = {d for d in docs if column[d] in want}
-    groups: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        scope = docs
-        for other, passed in passing.items():
-            if other != name:
-                scope = [d for d in scope if d in passed]
-        column = columns.column(name)
-        if name in MULTI_VALUED:
-            groups[name] = Counter(chain.from_iterable(column[d] for d in scope))
-        else:
-            groups[name] = Counter(column[d] for d in scope)
-    kept = ranked
-    for passed in passing.values():
-        kept = [entry for entry in kept if entry[1] in passed]
-    return kept, groups
-
-
 def _facet_values(groups: dict, selections: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
     slugs = {v for name, counts in groups.items() if name in TAG_FIELDS for v in counts}
     labels = dict(Term.objects.filter(slug__in=slugs).values_list("slug", "preferred_label"))
@@ -464,14 +435,68 @@ def _facet_label(name: str, value: str, labels: dict[str, str]) -> str:
     return labels.get(value, value)
 
 
-def _best_passages(s, view, allowed, node, compiler: Compiler, record_ids: list[int]) -> dict:
-    """Top passages of each listed record for the query's positive words and phrases."""
+def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
+    """Top passages of each listed record ({record id: its record document}; `loaded` holds
+    the Record objects) for the query's positive words and phrases."""
     leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
     leaves = [q for q in leaves if q is not None]
-    if not leaves or not record_ids:
+    if not leaves or not records:
         return {}
     passage_query = wq.Or(leaves)
-    # Only the page's passages are evaluated, under the same access rule as the records.
+    best: dict[int, list[int]] = {}
+    keys = {}
+    for pk, docnum in records.items():
+        if scope is not None:
+            keys[pk] = (scope, repr(passage_query), view.identity(docnum))
+            chosen = _passage_choices.peek(keys[pk])
+            if chosen is not None:
+                best[pk] = chosen
+    missing = [pk for pk in records if pk not in best]
+    if missing:
+        found = _choose_passages(view, allowed, passage_query, missing)
+        for pk in missing:
+            best[pk] = tuple(found.get(pk, ()))
+            if pk in keys:
+                _passage_choices.put(keys[pk], best[pk])
+    best = {pk: numbers for pk, numbers in best.items() if numbers}
+    terms = _highlighted.get(
+        (view.state, repr(passage_query)), lambda: frozenset(_highlight_terms(s, passage_query))
+    )
+    # The passages as the database holds them now; text is read only for snippets not kept.
+    rows = Passage.objects.filter(
+        record_id__in=list(best), number__in={n for numbers in best.values() for n in numbers}
+    ).values_list("record_id", "number", "pk", "content_hash")
+    found = {
+        (record_id, number): (pk, digest)
+        for record_id, number, pk, digest in rows
+        if number in best[record_id]
+    }
+    snippets = {}
+    for pk, digest in found.values():
+        snippets[pk] = _snippets.peek((digest, terms))
+    unread = [pk for pk, snippet in snippets.items() if snippet is None]
+    if unread:
+        for pk, digest, text in Passage.objects.filter(pk__in=unread).values_list(
+            "pk", "content_hash", "text"
+        ):
+            snippets[pk] = _snippets.get(
+                (digest, terms), lambda text=text: highlight_html(text, terms)
+            )
+    out: dict[int, list[PassageHit]] = {}
+    for record_id, numbers in best.items():
+        record_url = loaded[record_id].get_absolute_url()
+        for number in numbers:
+            pk, _ = found.get((record_id, number), (None, None))
+            if snippets.get(pk) is None:  # index ahead of or behind the database for a moment
+                continue
+            out.setdefault(record_id, []).append(
+                PassageHit(number, snippets[pk], f"{record_url}#p{number}")
+            )
+    return out
+
+
+def _choose_passages(view, allowed, passage_query, record_ids: list[int]) -> dict:
+    # Only these records' passages are evaluated, under the same access rule as the records.
     docs: set[int] = set()
     for pk in record_ids:
         docs |= view.ids("record_id", str(pk))
@@ -479,36 +504,20 @@ def _best_passages(s, view, allowed, node, compiler: Compiler, record_ids: list[
     scores = Evaluator(view, docs, level="passage").run(passage_query)
     owners, numbers = view.column("record_id"), view.column("number")
     best: dict[int, list[int]] = {}
-    for _, docnum in sorted(((score, d) for d, score in scores.items()), key=_rank_key):
+    for _, docnum in sorted(((score, d) for d, score in scores.items()), key=rank_key):
         chosen = best.setdefault(int(owners[docnum]), [])
         if len(chosen) < PASSAGES_PER_RECORD:  # one long record cannot crowd out the others
             chosen.append(int(numbers[docnum]))
-    terms = _highlight_terms(s, passage_query)
-    wanted = Q()
-    for record_id, numbers in best.items():
-        wanted |= Q(record_id=record_id, number__in=numbers)
-    texts = (
-        {
-            (p.record_id, p.number): p
-            for p in Passage.objects.filter(wanted).select_related("record")
-        }
-        if best
-        else {}
-    )
-    terms = frozenset(terms)
-    out: dict[int, list[PassageHit]] = {}
-    for record_id, numbers in best.items():
-        record_url = None
-        for number in numbers:
-            passage = texts.get((record_id, number))
-            if passage is None:  # index ahead of or behind the database for a moment
-                continue
-            record_url = record_url or passage.record.get_absolute_url()
-            out.setdefault(record_id, []).append(
-                PassageHit(number, _snippet(passage, terms), f"{record_url}#p{number}")
-            )
-    return out
+    return best
 
+
+# The passages chosen for a record and a query, keyed by the record's document in its
+# segment: an edit re-indexes the record under a new document, so an entry never outlives
+# the text it was chosen from. The choice is among the record's own passages, which carry
+# the record's access, and is kept per access scope. About 200 bytes an entry.
+_passage_choices = LRUCache(100_000)
+# The words a query highlights, as the index state expands its wildcards.
+_highlighted = LRUCache(2_000)
 
 # Highlighted snippets, keyed by the passage's content hash and the highlighted terms, so a
 # passage shown again for the same words (a popular search, the next page, another reader)
@@ -516,10 +525,6 @@ def _best_passages(s, view, allowed, node, compiler: Compiler, record_ids: list[
 # only after the passage itself was fetched under the searcher's permissions. About 1 KB
 # an entry.
 _snippets = LRUCache(20_000)
-
-
-def _snippet(passage: Passage, terms: frozenset[str]) -> str:
-    return _snippets.get((passage.content_hash, terms), lambda: highlight_html(passage.text, terms))
 
 
 def _highlight_terms(s, query: wq.Query) -> set[str]:
