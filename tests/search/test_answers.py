@@ -125,9 +125,9 @@ def test_the_passages_shown_follow_an_edit_of_the_record():
         "The market was quiet.", "A wombatfly camera stood at the gate.", access_level="public"
     )
     assert [p.number for p in find("wombatfly").hits[0].passages] == [2]
-    edit(record, "The market was quiet, a wombatfly drone above it.", "No camera stood at the gate.")
+    edit(record, "The market was quiet, a wombatfly drone above.", "No camera stood at the gate.")
     now = record.passages.get(text__contains="wombatfly").number
     assert now != 2
     shown = find("wombatfly").hits[0].passages
     assert [p.number for p in shown] == [now]
-    assert "drone above it" in str(shown[0].highlight)
+    assert "drone above" in str(shown[0].highlight)
