@@ -667,7 +667,7 @@ class RawWhoosh:
         self.fields = {name: archive_query.FACET_INDEX_FIELD[name] for name in archive_query.FACETS}
         # The same allowed record documents as the endpoint (archive.permissions' rule).
         view = IndexView(engine.searcher(), engine.generation_key())
-        self.allowed = set(archive_query.allowed_records(view, AnonymousUser()))
+        self.allowed = view.searcher_numbers(archive_query.allowed_records(view, AnonymousUser()))
         self.compile = lambda q: archive_query.Compiler(search_vocabulary()).compile(parse(q).node)
 
     def prepare(self, q: str, filters: dict[str, str]):

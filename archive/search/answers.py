@@ -23,11 +23,12 @@ from heapq import merge
 from archive.search.evaluate import Evaluator, IndexView, LRUCache
 from archive.search.facets import FacetColumns, apply_facets, rank_key
 
-# Start afresh once the segments added since an answer was computed hold more than this share
-# of the index's documents (or TAIL_MINIMUM, in a small index): the tail is evaluated again at
-# every commit, so it must stay small.
-TAIL_SHARE = 0.05
-TAIL_MINIMUM = 2000
+# A segment holding this share of the index's documents (and at least BASE_MINIMUM) is part
+# of an answer's base, evaluated once; the smaller ones after it are its tail, evaluated again
+# at each commit. Whoosh merges small segments into larger ones as commits go on, so the tail
+# stays a few small segments, and a merge that makes a big one starts the answer afresh.
+BASE_SHARE = 0.05
+BASE_MINIMUM = 2000
 # Weighed by matched documents, about 250 bytes each: at most some 250 MB per process.
 MAX_DOCUMENTS = 1_000_000
 
@@ -115,10 +116,38 @@ def answer(view: IndexView, scope, allowed, query, filters: dict, columns: Facet
 
 
 def fresh(view: IndexView, allowed, query, filters: dict, columns: FacetColumns) -> Answer:
-    part = Part.evaluate(view, allowed, query, columns, filters)
-    base = tuple((key, offset) for _, offset, key, _ in view.leaves)
-    deletions = tuple(len(deleted) for *_, deleted in view.leaves)
-    return _combined(base, deletions, part, (), EMPTY)
+    n = _base_segments(view)
+    end = view.ends[n - 1] if n else 0
+    part = (
+        Part.evaluate(view.segments(0, n), {d for d in allowed if d < end}, query, columns, filters)
+        if n
+        else EMPTY
+    )
+    base = tuple((key, offset) for _, offset, key, _ in view.leaves[:n])
+    deletions = tuple(len(deleted) for *_, deleted in view.leaves[:n])
+    return _combined(base, deletions, part, *_tail(view, n, allowed, query, filters, columns))
+
+
+def _base_segments(view: IndexView) -> int:
+    """How many leading segments form the base: up to the last big one."""
+    big = max(BASE_MINIMUM, BASE_SHARE * (view.ends[-1] if view.ends else 0))
+    n = 0
+    for i, (leaf, *_) in enumerate(view.leaves):
+        if leaf.doc_count_all() >= big:
+            n = i + 1
+    return n
+
+
+def _tail(view: IndexView, n: int, allowed, query, filters, columns, old=None) -> tuple:
+    """(state, Part) of the segments after the first n; `old` is reused if they are the same."""
+    state = view.state[n:]
+    if old is not None and state == old.tail_state:
+        return state, old.tail
+    if n == len(view.leaves):
+        return state, EMPTY
+    start = view.leaves[n][1]
+    allowed = {d for d in allowed if d >= start}
+    return state, Part.evaluate(view.segments(n), allowed, query, columns, filters)
 
 
 def clear() -> None:
@@ -132,10 +161,8 @@ def _carried(old: Answer, view: IndexView, allowed, query, filters, columns) -> 
     leaves = view.leaves
     if tuple((key, offset) for _, offset, key, _ in leaves[:n]) != old.base:
         return None  # a rebuild, or a merge that took in one of the answer's segments
-    tail_leaves = leaves[n:]
-    tail_documents = sum(leaf.doc_count_all() for leaf, *_ in tail_leaves)
-    if tail_documents > max(TAIL_MINIMUM, TAIL_SHARE * (view.ends[-1] if view.ends else 0)):
-        return None
+    if _base_segments(view) > n:
+        return None  # a merge made a big segment of small ones: it joins the base
     deletions = tuple(len(deleted) for *_, deleted in leaves[:n])
     part = old.part
     if deletions != old.deletions:
@@ -144,24 +171,18 @@ def _carried(old: Answer, view: IndexView, allowed, query, filters, columns) -> 
             if deletions[i] != before:
                 gone |= view.deleted(i)
         part = part.without(gone, columns, filters)
-    tail_state = view.state[n:]
-    if tail_state == old.tail_state:
-        tail = old.tail
-    elif not tail_leaves:
-        tail = EMPTY
-    else:
-        start = tail_leaves[0][1]
-        tail_allowed = {d for d in allowed if d >= start}
-        tail = Part.evaluate(view.tail(n), tail_allowed, query, columns, filters)
+    tail_state, tail = _tail(view, n, allowed, query, filters, columns, old)
     if part is old.part and tail is old.tail:
         return old
     return _combined(old.base, deletions, part, tail_state, tail)
 
 
 def _combined(base, deletions, part: Part, tail_state, tail: Part) -> Answer:
-    if tail.matched:
+    if not tail.matched:
+        kept, groups = part.kept, part.groups
+    elif not part.matched:
+        kept, groups = tail.kept, tail.groups
+    else:
         kept = list(merge(part.kept, tail.kept, key=rank_key))
         groups = {name: part.groups[name] + tail.groups[name] for name in part.groups}
-    else:
-        kept, groups = part.kept, part.groups
     return Answer(base, deletions, part, tail_state, tail, kept, groups)

@@ -86,6 +86,9 @@ class LRUCache:
 
 # Columns, norms and filter sets: about 20 entries per segment.
 _cache = LRUCache(512)
+# The same columns and norms joined for a whole index state, read by every search in it: about
+# a dozen of 1 MB each at 100,000 passages, so only the last few states' are kept.
+_whole_columns = LRUCache(40)
 # Decoded posting lists as arrays, 8 bytes a posting: 8 million postings is about 64 MB per
 # process, the lists of a few hundred common words; and, for segments after the first, the
 # same lists in global document numbers (a dict with weights, or a set).
@@ -154,33 +157,55 @@ class RecordOf:
 
 
 class IndexView:
-    """One searcher's segments, with document numbers global to the searcher."""
+    """One searcher's segments, with document numbers of the view's own: segments in order
+    of size, largest first.
+
+    Whoosh orders segments by size, smallest first, and appends each commit's new segment,
+    so its numbers for the big segment's documents change at nearly every commit. Here the
+    big segment starts at 0 whatever small segments come and go, and so do its cached
+    posting lists and every kept answer (answers.py). `searcher_numbers` translates for
+    Whoosh's own searcher (more-like-this)."""
 
     def __init__(self, searcher, generation: str = ""):
         reader = searcher.reader()
         leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
-        self.leaves = []
-        for leaf, offset in leaves:
-            if not isinstance(leaf, SegmentReader):  # an empty index has an EmptyReader
-                continue
+        found = [
+            (leaf, whoosh_offset)
+            for leaf, whoosh_offset in leaves
+            if isinstance(leaf, SegmentReader)  # an empty index has an EmptyReader
+        ]
+        found.sort(key=lambda lo: (-lo[0].doc_count_all(), lo[0].segment().segment_id()))
+        self.leaves, self._whoosh_offsets, offset = [], [], 0
+        for leaf, whoosh_offset in found:
             key = (generation, leaf.segment().segment_id())
             self.leaves.append((leaf, offset, key, postings.deleted_docs(leaf)))
+            self._whoosh_offsets.append(whoosh_offset)
+            offset += leaf.doc_count_all()
         self._set_leaves(self.leaves)
         self.all_leaves = self.leaves  # columns and norms always cover every document
         self.whole = self
+
+    def searcher_numbers(self, docnums) -> set[int]:
+        """These documents as the searcher the view was made from numbers them."""
+        whole = self.whole
+        out = set()
+        for d in docnums:
+            i = bisect_right(whole.ends, d)
+            out.add(d - whole.leaves[i][1] + whole._whoosh_offsets[i])
+        return out
 
     def _set_leaves(self, leaves: list) -> None:
         self.leaves = leaves
         self.state = tuple((key, offset, len(deleted)) for _, offset, key, deleted in leaves)
         self.ends = [offset + leaf.doc_count_all() for leaf, offset, _, _ in leaves]
 
-    def tail(self, first: int) -> "IndexView":
-        """The same index, searching only the segments from index `first` on; document
-        numbers, columns, norms and wildcard expansions stay those of the whole index, so
-        whatever a query matches in these segments, it matches here with the same score."""
+    def segments(self, start: int, stop: int | None = None) -> "IndexView":
+        """The same index, searching only the segments leaves[start:stop]; document numbers,
+        columns, norms and wildcard expansions stay those of the whole index, so whatever a
+        query matches in these segments, it matches here with the same score."""
         part = object.__new__(IndexView)
-        part._set_leaves(self.leaves[first:])
-        part.state = ("tail", *part.state)
+        part._set_leaves(self.leaves[start:stop])
+        part.state = ("part", *part.state)
         part.all_leaves, part.whole = self.all_leaves, self.whole
         return part
 
@@ -271,26 +296,34 @@ class IndexView:
 
     def column(self, fieldname: str, translate: bool = True) -> list:
         """Values of a column field for every document, by global document number."""
-        out: list = []
-        for leaf, _, key, _ in self.all_leaves:
 
-            def build(leaf=leaf):
-                return postings.column_values(leaf, fieldname, translate)
+        def build():
+            out: list = []
+            for leaf, _, key, _ in self.all_leaves:
 
-            out.extend(_cache.get((key, "col", fieldname, translate), build))
-        return out
+                def read(leaf=leaf):
+                    return postings.column_values(leaf, fieldname, translate)
+
+                out.extend(_cache.get((key, "col", fieldname, translate), read))
+            return out
+
+        return _whole_columns.get((self.whole.state, "col", fieldname, translate), build)
 
     def norms(self, fieldname: str) -> list[float]:
         """BM25's length normalization K1 * (1 - B + B * length / avgdl) for every document."""
-        out: list[float] = []
-        for leaf, _, key, _ in self.all_leaves:
 
-            def build(leaf=leaf):
-                lengths = postings.field_lengths(leaf, fieldname)
-                return [K1 * (1 - B + B * n / FIXED_AVERAGE_LENGTH) for n in lengths]
+        def build():
+            out: list[float] = []
+            for leaf, _, key, _ in self.all_leaves:
 
-            out.extend(_cache.get((key, "norm", fieldname), build))
-        return out
+                def read(leaf=leaf):
+                    lengths = postings.field_lengths(leaf, fieldname)
+                    return [K1 * (1 - B + B * n / FIXED_AVERAGE_LENGTH) for n in lengths]
+
+                out.extend(_cache.get((key, "norm", fieldname), read))
+            return out
+
+        return _whole_columns.get((self.whole.state, "norm", fieldname), build)
 
     def positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[int]]:
         """Positions of a term in the given documents (ascending global numbers)."""

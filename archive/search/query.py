@@ -609,8 +609,13 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
         numterms=25,
         # Key terms by their weight in this record only: Bo1 uses whole-index frequencies.
         model=LocalExpansion,
-        filter=set(allowed_records(IndexView(s, engine.generation_key()), user)),
+        filter=_searcher_numbers(s, user),
     )
     ids = [int(h["record_id"]) for h in hits if int(h["record_id"]) != record.pk][:limit]
     records = permissions.visible_records(user).in_bulk(ids)
     return [records[pk] for pk in ids if pk in records]
+
+
+def _searcher_numbers(s, user) -> set[int]:
+    view = IndexView(s, engine.generation_key())
+    return view.searcher_numbers(allowed_records(view, user))

@@ -60,14 +60,23 @@ def edit(record, *paragraphs):
     engine.drain()
 
 
+@pytest.fixture
+def small_base(monkeypatch):
+    """The proportions of a big index at this test's size: the rebuilt segment is the base,
+    each edit's segment belongs to the tail."""
+    monkeypatch.setattr(answers, "BASE_MINIMUM", 1)
+    monkeypatch.setattr(answers, "BASE_SHARE", 0.3)
+
+
 @pytest.mark.django_db
-def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation():
+def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation(small_base):
     made = records()
     engine.rebuild()
     answers.clear()  # only this test's answers
     before = outcome()
     bases = {id(a): a.base for a in kept_answers()}
     assert len(bases) == len(QUERIES)
+    assert all(len(base) == 1 for base in bases.values())
 
     edit(made[0], "Surveillance and phone checks at the checkpoint, edited.")
     edit(made[1], "Nothing about it any more.")  # no longer matches most queries
@@ -81,6 +90,7 @@ def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation():
     for kept in kept_answers():
         assert kept.tail_state, "answer was computed afresh instead of carried"
         assert kept.base in bases.values()
+        assert kept.deletions != (0,)  # the edited records' old documents were taken out
     answers.clear()
     assert carried == outcome()
     assert carried != before
