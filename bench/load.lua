@@ -1,7 +1,42 @@
--- wrk script for bench/load.py: each connection is one user asking, without pause, for the
--- request paths listed one per line in the file named by LOAD_PATHS, in turn. Every answer
--- that is not 200 counts as an error (wrk itself counts only 4xx/5xx and socket errors, so a
--- redirect would otherwise pass for a fast search). The summary is one JSON line.
+-- wrk script for bench/load.py: each connection is one user asking for the request paths
+-- listed one per line in the file named by LOAD_PATHS, in turn. Every answer that is not 200
+-- counts as an error (wrk itself counts only 4xx/5xx and socket errors, so a redirect would
+-- otherwise pass for a fast search). The summary is one JSON line.
+--
+-- Without LOAD_THREAD_RATE a user asks again as soon as an answer arrives. With it, each wrk
+-- thread sends at most that many requests a second, spread evenly: a connection whose answer
+-- has arrived waits for the thread's next free slot (wrk calls delay() before each request
+-- and starts the latency clock after it). A slot missed because every user was still waiting
+-- is not made up later, so the rate reached never exceeds the rate offered.
+
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } load_timespec;
+int clock_gettime(int clock, load_timespec *now);
+]]
+local MONOTONIC = 1
+local clock = ffi.new("load_timespec[1]")
+
+local function now_ms()
+   ffi.C.clock_gettime(MONOTONIC, clock)
+   return tonumber(clock[0].tv_sec) * 1000 + tonumber(clock[0].tv_nsec) / 1e6
+end
+
+local thread_rate = tonumber(os.getenv("LOAD_THREAD_RATE") or "0")
+if thread_rate > 0 then
+   local interval = 1000 / thread_rate
+   local next_slot = nil
+
+   function delay()
+      local now = now_ms()
+      if next_slot == nil or next_slot < now then
+         next_slot = now
+      end
+      local wait = next_slot - now
+      next_slot = next_slot + interval
+      return math.floor(wait)
+   end
+end
 
 local threads = {}
 

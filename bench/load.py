@@ -18,11 +18,15 @@ Steps
    three it chooses (org, technology, year), each by relevance on pages 1 and 2 and by date
    on page 1: 120 distinct searches, asked in turn. The same list for the search page
    (/search/) and the JSON endpoint (/api/v1/search/), as an anonymous reader.
-3. Per endpoint and per number of users (--users): wrk, with one connection per user and no
-   pause between requests (each user asks again as soon as an answer arrives, a harsher load
-   than people reading results), for --duration seconds after a --warmup run. Every answer
-   must be 200. Throughput is answers per second; p50/p95/p99 are wrk's latency percentiles,
-   the time a user waits, queueing included.
+3. Per endpoint, per number of users (--users) and per pace (--pace): wrk, with one
+   connection per user, for --duration seconds after a --warmup run. At pace 0 a user asks
+   again as soon as an answer arrives (the server's capacity: with no pause, users / rate is
+   the mean wait, so 50 users at 50/s wait a second each by construction). At pace P each
+   user asks about once every P seconds (the users together offer users / P searches a
+   second, spread evenly), which is how the target's "50 searches a second from 50 users"
+   reads. Every answer must be 200. Throughput is answers per second; p50/p95/p99 are wrk's
+   latency percentiles, the time a user waits for an answer, queueing in the server
+   included.
 4. Meanwhile --editors processes each edit one published record every --edit-interval
    seconds through the same service the record editor uses (record_set_passages, with a
    change note, as an archivist), adding a word made for that edit. Each editor works on
@@ -70,6 +74,12 @@ def parse_args(argv=None):
     p.add_argument("--passages", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=search_bench.DEFAULT_SEED)
     p.add_argument("--users", default="10,50,200", help="comma-separated (default 10,50,200)")
+    p.add_argument(
+        "--pace",
+        default="0,0.9",
+        help="seconds between one user's searches, comma-separated; 0 = no pause (default "
+        "0,0.9: 50 users then offer 55.6 searches a second)",
+    )
     p.add_argument("--duration", type=int, default=60, help="seconds per measured run")
     p.add_argument("--warmup", type=int, default=60, help="seconds of unmeasured load first")
     p.add_argument("--editors", type=int, default=4, help="concurrent editing processes")
@@ -291,17 +301,22 @@ def busy_cores_since(start: tuple[float, float]) -> float:
 # one wrk run
 
 
-def run_wrk(base: str, endpoint: str, paths: list[str], users: int, seconds: int, data_dir) -> dict:
+def run_wrk(
+    base: str, endpoint: str, paths: list[str], users: int, seconds: int, data_dir, pace: float = 0
+) -> dict:
     listing = data_dir / f"load-paths-{endpoint}.txt"
     listing.write_text("".join(f"{ENDPOINTS[endpoint]}?{p}\n" for p in paths))
+    threads = min(2, users)
     env = os.environ | {
         "LOAD_PATHS": str(listing),
         "LOAD_ACCEPT": "application/json" if endpoint == "json" else "text/html",
     }
+    if pace:
+        env["LOAD_THREAD_RATE"] = str(users / pace / threads)
     command = [
         "wrk",
         "-t",
-        str(min(2, users)),
+        str(threads),
         "-c",
         str(users),
         "-d",
@@ -324,6 +339,8 @@ def run_wrk(base: str, endpoint: str, paths: list[str], users: int, seconds: int
     return {
         "endpoint": endpoint,
         "users": users,
+        "pace_s": pace,
+        "offered_per_second": round(users / pace, 1) if pace else None,
         "seconds": round(seconds_run, 1),
         "requests": raw["requests"],
         "per_second": round(raw["requests"] / seconds_run, 1),
@@ -559,10 +576,16 @@ def run(args, data_dir: Path, log) -> dict:
             if args.warmup:
                 log(f"warm-up: {endpoint}, 10 users, {args.warmup} s …")
                 run_wrk(servers.base, endpoint, paths, 10, args.warmup, data_dir)
-            for users in [int(u) for u in args.users.split(",")]:
-                log(f"{endpoint}: {users} users, {args.duration} s, {args.editors} editors …")
+            for users, pace in [
+                (int(u), float(p)) for p in args.pace.split(",") for u in args.users.split(",")
+            ]:
+                log(
+                    f"{endpoint}: {users} users, "
+                    + (f"each every {pace:g} s" if pace else "no pause")
+                    + f", {args.duration} s, {args.editors} editors …"
+                )
                 editors = start_editors(args, data_dir)
-                run = run_wrk(servers.base, endpoint, paths, users, args.duration, data_dir)
+                run = run_wrk(servers.base, endpoint, paths, users, args.duration, data_dir, pace)
                 edited = stop_editors(editors)
                 run["edits"] = len(edited["edits"])
                 run["edit_failures"] = edited["failures"]
@@ -594,6 +617,7 @@ def evaluate(results: dict) -> list[dict]:
         out.append(
             {
                 "endpoint": run["endpoint"],
+                "pace_s": run["pace_s"],
                 "rate_ok": run["per_second"] >= TARGET_RATE,
                 "p95_ok": run["p95_ms"] <= TARGET_P95_MS,
                 "errors_ok": run["errors"] == 0 and not run["edit_failures"],
@@ -611,12 +635,15 @@ def report(results: dict, log) -> None:
         f"{results['distinct_requests']} distinct searches"
     )
     log(
-        "| endpoint | users | searches/s | p50 ms | p95 ms | p99 ms | errors | edits | busy cores |"
+        "| endpoint | users | offered/s | searches/s | p50 ms | p95 ms | p99 ms | errors | edits "
+        "| busy cores |"
     )
-    log("|---|---|---|---|---|---|---|---|---|")
+    log("|---|---|---|---|---|---|---|---|---|---|")
     for r in results["runs"]:
+        offered = f"{r['offered_per_second']:.1f}" if r["offered_per_second"] else "no pause"
         log(
-            f"| {r['endpoint']} | {r['users']} | {r['per_second']:.1f} | {r['p50_ms']:.0f} | "
+            f"| {r['endpoint']} | {r['users']} | {offered} | {r['per_second']:.1f} | "
+            f"{r['p50_ms']:.0f} | "
             f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['errors']} | "
             f"{r['edits']} ({len(r['edit_failures'])} failed) | {r['busy_cores']} |"
         )
