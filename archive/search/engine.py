@@ -30,6 +30,7 @@ from whoosh.query import Term
 
 from archive.models import IndexQueue, Record
 from archive.search.codec import Codec
+from archive.search.merging import merge_tiers
 from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
@@ -245,7 +246,7 @@ def apply_queue(batch_size: int = 2000) -> int:
             writer.cancel()
             raise
         _crash_point("before-index-commit")
-        writer.commit()
+        writer.commit(mergetype=merge_tiers)
         _crash_point("after-index-commit")
         # Only the rows read above: rows queued meanwhile describe newer changes.
         IndexQueue.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()

@@ -88,7 +88,8 @@ def test_an_index_changed_by_edits_answers_as_a_fresh_build_does():
             ],
             note="edit",
         )
-        engine.drain()
+        if i != 4:  # records 4 and 5 share a commit, so their small segment outlives one edit
+            engine.drain()
     # A second edit deletes documents that the first one put in a small segment.
     record_set_passages(
         record=records[5],

@@ -1,0 +1,50 @@
+"""The worker's merge policy (archive/search/merging.py) on a real index: the rebuild's big
+segment stays, small segments merge in tiers, dead ones go, and searches see no change."""
+
+import pytest
+
+from archive.search import engine
+from archive.search.evaluate import IndexView
+from archive.search.merging import MERGE_FACTOR
+from archive.search.query import SearchParams, search
+from archive.services.records import PassageInput, record_set_passages
+from tests.search.helpers import ANONYMOUS, find, ids, indexed_record
+
+pytestmark = pytest.mark.django_db
+
+
+def segments() -> list[tuple[str, int, int]]:
+    """(segment id, documents, deleted) of the live index, largest first."""
+    view = IndexView(engine.searcher(), engine.generation_key())
+    return [(key[1], leaf.doc_count_all(), len(deleted)) for leaf, _, key, deleted in view.leaves]
+
+
+def test_small_segments_merge_in_tiers_and_the_big_one_stays():
+    for i in range(6):
+        indexed_record(f"Account {i} of the checkpoint cameras, filed before the rebuild.")
+    engine.rebuild()
+    (big, _, _), *_ = segments()
+    made = []
+    for i in range(3 * MERGE_FACTOR):  # one record per commit, as an archivist saves
+        made.append(indexed_record(f"Report {i}: the quailstone checkpoint logged every phone."))
+        assert segments()[0][0] == big
+        assert len(segments()) <= 1 + 2 * (MERGE_FACTOR - 1)
+    assert len(segments()) < 1 + len(made)  # some merged
+    found = search(ANONYMOUS, SearchParams(q="quailstone", page_size=100))
+    assert sorted(ids(found)) == sorted(r.public_id for r in made)
+
+
+def test_a_small_segment_whose_documents_were_all_replaced_goes_with_that_commit():
+    indexed_record("The seed of the big segment: a checkpoint account.")
+    engine.rebuild()
+    record = indexed_record("The ravenmoor camp had two gates.")
+    before = {sid for sid, _, _ in segments()}
+    record_set_passages(
+        record=record, passages=[PassageInput("The ravenmoor camp had three gates.")], note="fix"
+    )
+    engine.drain()
+    after = segments()
+    assert all(deleted < size for _, size, deleted in after)  # no segment of dead documents
+    assert len(before - {sid for sid, _, _ in after}) == 1  # the record's first segment went
+    assert [h.record.public_id for h in find("ravenmoor").hits] == [record.public_id]
+    assert "three gates" in str(find("ravenmoor").hits[0].passages[0].highlight)
