@@ -20,7 +20,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Drain the queue, then exit.")
         parser.add_argument("--batch-size", type=int, default=2000)
-        parser.add_argument("--poll", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument(
+            "--poll",
+            type=float,
+            default=1.0,
+            help="Seconds between polls, and at least between two commits.",
+        )
 
     def handle(self, *args, once: bool, batch_size: int, poll: float, **options):
         if once:
@@ -37,6 +42,7 @@ class Command(BaseCommand):
         self.stdout.write("index worker running")
         failures = 0
         while not stopping:
+            started = time.monotonic()
             try:
                 applied = engine.apply_queue(batch_size)
                 failures = 0
@@ -49,5 +55,7 @@ class Command(BaseCommand):
                 continue
             if applied:
                 self.stdout.write(f"applied {applied} queued update(s)")
-            else:
-                time.sleep(poll)
+            # At most one commit per poll interval: while archivists keep saving, a commit per
+            # save would cost every search process its after-commit work each time, and the
+            # worker a segment (and merges) per save; edits in the interval share one commit.
+            time.sleep(max(0.0, poll - (time.monotonic() - started)) if applied else poll)
