@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from archive import permissions
-from archive.models import IndexQueue, Passage, Record, RecordKind, Term, TermKind
+from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
 from archive.search import answers, engine
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import Evaluator, IndexView, LRUCache
@@ -280,7 +280,7 @@ def search(user, params: SearchParams) -> SearchResult:
             records_allowed = records_allowed - access.lagging
             found = found.without(access.lagging, columns, params.filters)
     result.count = len(found.kept)
-    result.facets = _facet_values(found.groups, params.filters)
+    result.facets = _facet_values(found.groups, params.filters, vocabulary)
     kept = found.kept
     if by_date:
         kept = found.by_date(columns, newest_first=params.sort != "-date")
@@ -401,9 +401,9 @@ def _hidden_pending(view: IndexView, user) -> frozenset[int]:
     return frozenset(out)
 
 
-def _facet_values(groups: dict, selections: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
-    slugs = {v for name, counts in groups.items() if name in TAG_FIELDS for v in counts}
-    labels = dict(Term.objects.filter(slug__in=slugs).values_list("slug", "preferred_label"))
+def _facet_values(
+    groups: dict, selections: dict[str, list[str]], vocabulary: SearchVocabulary
+) -> dict[str, list[FacetValue]]:
     facets = {}
     for name in FACETS:
         counts = {
@@ -421,18 +421,20 @@ def _facet_values(groups: dict, selections: dict[str, list[str]]) -> dict[str, l
             kv for kv in ordered[FACET_LIMIT:] if kv[0] in chosen
         ]
         facets[name] = [
-            FacetValue(value, _facet_label(name, value, labels), count, value in chosen)
+            FacetValue(value, _facet_label(name, value, vocabulary), count, value in chosen)
             for value, count in shown
         ]
     return facets
 
 
-def _facet_label(name: str, value: str, labels: dict[str, str]) -> str:
+def _facet_label(name: str, value: str, vocabulary: SearchVocabulary) -> str:
     if name == "kind":
         return str(RecordKind(value).label) if value in RecordKind.values else value
     if name == "lang":
         return LANGUAGE_NAMES.get(value, value)
-    return labels.get(value, value)
+    # From the search vocabulary: as fresh as the aliases a search expands (vocabulary.py).
+    entry = vocabulary.by_slug.get(value)
+    return entry.label if entry else value
 
 
 def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
