@@ -2,6 +2,7 @@
 
 import io
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,11 @@ def search_index(request, settings, tmp_path):
     private = tmp_path / "index"
     if (template / "current").exists():
         generation = (template / "current").resolve()
-        shutil.copytree(generation, private / generation.name)
-        (private / "current").symlink_to(generation.name)
+        # Under a name of its own, as every real generation has: search caches are keyed by
+        # generation and segment, and a copy changed by one test must not answer for another.
+        name = f"{generation.name}-{uuid.uuid4().hex[:12]}"
+        shutil.copytree(generation, private / name)
+        (private / "current").symlink_to(name)
     settings.ARCHIVE_INDEX_DIR = private
     settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(private / "current")
     yield private

@@ -17,6 +17,8 @@ with `without()` before anything is counted or shown. Searches with per-user gra
 a collection are evaluated afresh and never kept.
 """
 
+from bisect import bisect_left, insort
+from collections import Counter
 from dataclasses import dataclass, field
 from heapq import merge
 
@@ -60,6 +62,16 @@ class Part:
             {name: counts - lost[name] for name, counts in self.groups.items()},
         )
 
+    def shifted(self, delta: int) -> "Part":
+        """The same part after its segment moved by `delta` in the view's numbering."""
+        if not delta:
+            return self
+        return Part(
+            frozenset(d + delta for d in self.matched),
+            [(score, d + delta) for score, d in self.kept],
+            self.groups,
+        )
+
 
 EMPTY = Part(frozenset(), [], {})
 
@@ -69,15 +81,14 @@ class Answer:
     base: tuple  # ((segment key, offset), …): the segments `part` covers, from the first
     deletions: tuple  # their deleted-document counts `part` reflects
     part: Part
-    tail_state: tuple  # IndexView.state of the segments after them, which `tail` covers
-    tail: Part
-    kept: list  # both parts' kept documents, best first
+    tails: tuple  # ((key, offset, deleted count), Part) for each segment after the base
+    kept: list  # every part's kept documents, best first
     groups: dict
     _by_date: dict = field(default_factory=dict, compare=False)
 
     @property
     def weight(self) -> int:
-        return len(self.part.matched) + len(self.tail.matched)
+        return len(self.part.matched) + sum(len(part.matched) for _, part in self.tails)
 
     def by_date(self, columns: FacetColumns, *, newest_first: bool) -> list:
         if newest_first not in self._by_date:  # computed at most once per answer
@@ -92,8 +103,7 @@ class Answer:
             self.base,
             self.deletions,
             self.part.without(gone, columns, filters),
-            self.tail_state,
-            self.tail.without(gone, columns, filters),
+            tuple((entry, part.without(gone, columns, filters)) for entry, part in self.tails),
         )
 
 
@@ -103,29 +113,65 @@ _answers = LRUCache(MAX_DOCUMENTS, weigh=lambda answer: answer.weight)
 def answer(view: IndexView, scope, allowed, query, filters: dict, columns: FacetColumns) -> Answer:
     """The query's answer among `allowed` (the record documents of access scope `scope`, or,
     with scope None, a set that must not be kept), with facet `filters` applied."""
+    among = _Among(view, scope, allowed)
     if scope is None:
-        return fresh(view, allowed, query, filters, columns)
+        return fresh(view, among, query, filters, columns)
     key = (scope, repr(query), tuple(sorted((k, tuple(v)) for k, v in filters.items())))
     kept = _answers.peek(key)
-    found = _carried(kept, view, allowed, query, filters, columns) if kept else None
+    found = _carried(kept, view, among, query, filters, columns) if kept else None
     if found is None:
-        found = fresh(view, allowed, query, filters, columns)
+        found = fresh(view, among, query, filters, columns)
     if found is not kept:
         _answers.put(key, found)
     return found
 
 
-def fresh(view: IndexView, allowed, query, filters: dict, columns: FacetColumns) -> Answer:
+class _Among:
+    """The allowed record documents, sliced by document number range."""
+
+    def __init__(self, view: IndexView, scope, allowed):
+        self.view, self.scope, self.allowed = view, scope, allowed
+
+        self._ordered = None
+
+    def between(self, start: int, end: int) -> set[int]:
+        if self._ordered is None:
+            # Per index state and scope, shared by every answer of that scope.
+            self._ordered = (
+                sorted(self.allowed)
+                if self.scope is None
+                else self.view.cached(("sorted", self.scope), lambda: sorted(self.allowed))
+            )
+        ordered = self._ordered
+        return set(ordered[bisect_left(ordered, start) : bisect_left(ordered, end)])
+
+
+def fresh(view: IndexView, among: _Among, query, filters: dict, columns) -> Answer:
     n = _base_segments(view)
-    end = view.ends[n - 1] if n else 0
     part = (
-        Part.evaluate(view.segments(0, n), {d for d in allowed if d < end}, query, columns, filters)
+        Part.evaluate(
+            view.segments(0, n), among.between(0, view.ends[n - 1]), query, columns, filters
+        )
         if n
         else EMPTY
     )
     base = tuple((key, offset) for _, offset, key, _ in view.leaves[:n])
     deletions = tuple(len(deleted) for *_, deleted in view.leaves[:n])
-    return _combined(base, deletions, part, *_tail(view, n, allowed, query, filters, columns))
+    tails = tuple(
+        (view.state[i], _segment_part(view, i, among, query, filters, columns))
+        for i in range(n, len(view.leaves))
+    )
+    return _combined(base, deletions, part, tails)
+
+
+def _segment_part(view: IndexView, i: int, among: _Among, query, filters, columns) -> Part:
+    """The answer within segment i alone. Only for segments the worker wrote or merged, which
+    hold whole records (a record and its passages are written in one commit)."""
+    start = view.leaves[i][1]
+    allowed = among.between(start, view.ends[i])
+    if not allowed:
+        return EMPTY
+    return Part.evaluate(view.segments(i, i + 1), allowed, query, columns, filters)
 
 
 def _base_segments(view: IndexView) -> int:
@@ -138,24 +184,12 @@ def _base_segments(view: IndexView) -> int:
     return n
 
 
-def _tail(view: IndexView, n: int, allowed, query, filters, columns, old=None) -> tuple:
-    """(state, Part) of the segments after the first n; `old` is reused if they are the same."""
-    state = view.state[n:]
-    if old is not None and state == old.tail_state:
-        return state, old.tail
-    if n == len(view.leaves):
-        return state, EMPTY
-    start = view.leaves[n][1]
-    allowed = {d for d in allowed if d >= start}
-    return state, Part.evaluate(view.segments(n), allowed, query, columns, filters)
-
-
 def clear() -> None:
     """Forget every kept answer (the search benchmark times evaluation with this)."""
     _answers.clear()
 
 
-def _carried(old: Answer, view: IndexView, allowed, query, filters, columns) -> Answer | None:
+def _carried(old: Answer, view: IndexView, among: _Among, query, filters, columns):
     """`old` brought to the view's index state, or None if it has to be computed afresh."""
     n = len(old.base)
     leaves = view.leaves
@@ -164,6 +198,8 @@ def _carried(old: Answer, view: IndexView, allowed, query, filters, columns) -> 
     if _base_segments(view) > n:
         return None  # a merge made a big segment of small ones: it joins the base
     deletions = tuple(len(deleted) for *_, deleted in leaves[:n])
+    if any(now < before for now, before in zip(deletions, old.deletions, strict=True)):
+        return None  # deletions only grow, unless the index was replaced by a copy
     part = old.part
     if deletions != old.deletions:
         gone: set[int] = set()
@@ -171,18 +207,45 @@ def _carried(old: Answer, view: IndexView, allowed, query, filters, columns) -> 
             if deletions[i] != before:
                 gone |= view.deleted(i)
         part = part.without(gone, columns, filters)
-    tail_state, tail = _tail(view, n, allowed, query, filters, columns, old)
-    if part is old.part and tail is old.tail:
-        return old
-    return _combined(old.base, deletions, part, tail_state, tail)
+    # Each segment after the base: the same part if unchanged, minus its new deletions if
+    # those grew, evaluated if new (an edit's segment, or a merge's).
+    # A small segment moves when a segment before it comes or goes: its part moves with it.
+    same = dict(old.tails)
+    placed = {entry[0]: (entry, part) for entry, part in old.tails}
+    tails = []
+    for i in range(n, len(leaves)):
+        entry = view.state[i]
+        found = same.get(entry)
+        if found is None and entry[0] in placed:
+            before, part_before = placed[entry[0]]
+            if entry[2] >= before[2]:
+                found = part_before.shifted(entry[1] - before[1])
+                if entry[2] > before[2]:
+                    found = found.without(view.deleted(i), columns, filters)
+        if found is None:
+            found = _segment_part(view, i, among, query, filters, columns)
+        tails.append((entry, found))
+    tails = tuple(tails)
+    if part is old.part and len(tails) == len(old.tails):
+        if all(a[1] is b[1] and a[0] == b[0] for a, b in zip(tails, old.tails, strict=True)):
+            return old
+    return _combined(old.base, deletions, part, tails)
 
 
-def _combined(base, deletions, part: Part, tail_state, tail: Part) -> Answer:
-    if not tail.matched:
-        kept, groups = part.kept, part.groups
-    elif not part.matched:
-        kept, groups = tail.kept, tail.groups
+def _combined(base, deletions, part: Part, tails: tuple) -> Answer:
+    parts = [p for p in (part, *(p for _, p in tails)) if p.matched]
+    if not parts:
+        kept, groups = [], part.groups
+    elif len(parts) == 1:
+        kept, groups = parts[0].kept, parts[0].groups
     else:
-        kept = list(merge(part.kept, tail.kept, key=rank_key))
-        groups = {name: part.groups[name] + tail.groups[name] for name in part.groups}
-    return Answer(base, deletions, part, tail_state, tail, kept, groups)
+        parts.sort(key=lambda p: len(p.kept), reverse=True)
+        kept = list(parts[0].kept)
+        others = [entry for p in parts[1:] for entry in p.kept]
+        if len(others) * 8 < len(kept):  # a few edits' documents: insert them in place
+            for entry in others:
+                insort(kept, entry, key=rank_key)
+        else:
+            kept = list(merge(*(p.kept for p in parts), key=rank_key))
+        groups = {name: sum((p.groups[name] for p in parts), Counter()) for name in parts[0].groups}
+    return Answer(base, deletions, part, tails, kept, groups)

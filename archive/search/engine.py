@@ -296,9 +296,13 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
         writer = index.writer(**options)
         try:
             for doc in _documents(_records().order_by("pk").iterator(chunk_size=chunk_size)):
+                if procs > 1 and doc["doc_type"] == "record":
+                    _next_record(writer)
                 writer.add_document(**doc)
                 report.documents += 1
                 report.records += doc["doc_type"] == "record"
+            if procs > 1 and writer._grouping:
+                writer.end_group()
         except BaseException:
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
@@ -314,6 +318,18 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
     report.seconds = time.perf_counter() - started
     report.generation = path.name
     return report
+
+
+def _next_record(writer) -> None:
+    """Keep each record's documents in one segment of a multi-process build: Whoosh's MpWriter
+    hands out documents in batches, and a record split over two segments could not be
+    evaluated one segment at a time (answers.py). Its documents are added as a group, and a
+    full batch is handed out only between records."""
+    if writer._grouping:
+        writer.end_group()
+        if len(writer.docbuffer) >= writer.batchsize:
+            writer._enqueue()
+    writer.start_group()
 
 
 def clear() -> None:

@@ -7,6 +7,7 @@ import pytest
 from archive.models import Record
 from archive.models.records import RecordState
 from archive.search import answers, engine
+from archive.search.evaluate import IndexView
 from archive.services.records import PassageInput, record_set_passages
 from tests.factories import make_user
 from tests.search.helpers import find, ids, indexed_record
@@ -88,7 +89,7 @@ def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation(small_base
 
     # Each answer was carried: the big segment's share kept, only the new segments evaluated.
     for kept in kept_answers():
-        assert kept.tail_state, "answer was computed afresh instead of carried"
+        assert kept.tails, "answer was computed afresh instead of carried"
         assert kept.base in bases.values()
         assert kept.deletions != (0,)  # the edited records' old documents were taken out
     answers.clear()
@@ -141,3 +142,25 @@ def test_the_passages_shown_follow_an_edit_of_the_record():
     shown = find("wombatfly").hits[0].passages
     assert [p.number for p in shown] == [now]
     assert "drone above" in str(shown[0].highlight)
+
+
+@pytest.mark.django_db
+def test_a_kept_part_follows_its_segment_when_a_larger_one_comes_before_it(small_base):
+    records(4)
+    engine.rebuild()
+    answers.clear()
+    indexed_record("A lone note on surveillance cameras.", access_level="public")  # small
+    first = outcome()
+    tails = [len(kept.tails) for kept in kept_answers()]
+    # A larger segment sorts before the small one, which moves in the view's numbering.
+    indexed_record(
+        *[f"Surveillance camera report {n}, detained at the checkpoint." for n in range(6)],
+        access_level="public",
+    )
+    view = IndexView(engine.searcher(), engine.generation_key())
+    assert [leaf.doc_count_all() for leaf, *_ in view.leaves][1:] == [7, 2]
+    carried = outcome()
+    assert [len(kept.tails) for kept in kept_answers()] == [t + 1 for t in tails]
+    answers.clear()
+    assert carried == outcome()
+    assert carried != first

@@ -48,3 +48,21 @@ def test_a_small_segment_whose_documents_were_all_replaced_goes_with_that_commit
     assert len(before - {sid for sid, _, _ in after}) == 1  # the record's first segment went
     assert [h.record.public_id for h in find("ravenmoor").hits] == [record.public_id]
     assert "three gates" in str(find("ravenmoor").hits[0].passages[0].highlight)
+
+
+def test_a_multi_process_rebuild_keeps_each_record_in_one_segment():
+    made = [
+        indexed_record(*[f"Paragraph {n} of account {i}, about the camp." for n in range(9)])
+        for i in range(25)
+    ]
+    engine.rebuild(procs=2)
+    view = IndexView(engine.searcher(), engine.generation_key())
+    assert len(view.leaves) > 1
+    owners = view.column("record_id")
+    segment_of = {}
+    for index, end in enumerate(view.ends):
+        start = view.leaves[index][1]
+        for docnum in range(start, end):
+            segment_of.setdefault(owners[docnum], set()).add(index)
+    assert all(len(found) == 1 for found in segment_of.values())
+    assert {str(r.pk) for r in made} <= set(segment_of)
