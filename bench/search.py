@@ -749,7 +749,7 @@ def time_queries(args, mix: list[dict], log) -> dict:
     """Timed passes over the mix, API then raw for each case; stage timers run inside the
     API requests (a few microseconds each). Stops early, after at least one pass, when the
     next pass would overrun --query-budget seconds."""
-    from archive.search import answers as archive_answers
+    from archive.search import query as archive_query
 
     endpoint, raw = Endpoint(), RawWhoosh()
     variants = ("no_facets", "facets")
@@ -779,10 +779,10 @@ def time_queries(args, mix: list[dict], log) -> dict:
         for rep in range(args.reps):
             rep_started = time.perf_counter()
             for case in cases:
-                # The engine's own work: a kept answer (answers.py) would otherwise answer
-                # every pass after the first. The repeat, timed apart, is what a second
-                # reader asking the same gets.
-                archive_answers.clear()
+                # The engine's own work: a kept answer (answers.py) and the kept passage
+                # choices would otherwise answer every pass after the first. The repeat,
+                # timed apart, is what a second reader asking the same gets.
+                archive_query.forget_kept()
                 timers.begin()
                 t0 = time.perf_counter()
                 endpoint(case["q"], case["filters"])

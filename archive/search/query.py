@@ -518,6 +518,14 @@ def _choose_passages(view, allowed, passage_query, record_ids: list[int]) -> dic
 # the text it was chosen from. The choice is among the record's own passages, which carry
 # the record's access, and is kept per access scope. About 200 bytes an entry.
 _passage_choices = LRUCache(100_000)
+
+
+def forget_kept() -> None:
+    """Forget kept answers and passage choices (the search benchmark times evaluation)."""
+    answers.clear()
+    _passage_choices.clear()
+
+
 # The words a query highlights, as the index state expands its wildcards.
 _highlighted = LRUCache(2_000)
 
