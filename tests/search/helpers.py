@@ -41,3 +41,19 @@ def seed_id(key: str) -> str:
     from archive.models import Record
 
     return Record.objects.get(import_key=key).public_id
+
+
+def checkpoint_records(n: int) -> list:
+    """n published records sharing words (surveillance, checkpoint, facial recognition,
+    detained), alternately testimony and article, a third without the word phone."""
+    return [
+        indexed_record(
+            f"Surveillance camera number {i} stood at the checkpoint by the market.",
+            "Facial recognition matched every face; detainees were detained at night.",
+            f"A phone was searched at checkpoint {i}." if i % 3 else "Nothing more.",
+            kind="testimony" if i % 2 else "article_excerpt",
+            access_level="public",
+            title=f"Account {i}",
+        )
+        for i in range(n)
+    ]

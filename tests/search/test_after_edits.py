@@ -8,7 +8,7 @@ from archive.models import Record
 from archive.search import engine
 from archive.search.evaluate import IndexView
 from archive.services.records import PassageInput, record_set_passages
-from tests.search.helpers import find, indexed_record
+from tests.search.helpers import checkpoint_records, find, indexed_record
 
 QUERIES = [
     ("surveillance", {}),
@@ -63,18 +63,7 @@ def answers():
 
 @pytest.mark.django_db
 def test_an_index_changed_by_edits_answers_as_a_fresh_build_does():
-    records = []
-    for i in range(12):
-        records.append(
-            indexed_record(
-                f"Surveillance camera number {i} stood at the checkpoint by the market.",
-                "Facial recognition matched every face; detainees were detained at night.",
-                f"A phone was searched at checkpoint {i}." if i % 3 else "Nothing more.",
-                kind="testimony" if i % 2 else "article_excerpt",
-                access_level="public",
-                title=f"Account {i}",
-            )
-        )
+    records = checkpoint_records(12)
     engine.rebuild()  # one segment, as after `rebuild_index`
     assert answers()  # warm the per-process caches on the one-segment index
     # Edits, each its own commit: the old documents are deleted in the big segment and the

@@ -10,7 +10,7 @@ from archive.search import answers, engine
 from archive.search.evaluate import IndexView
 from archive.services.records import PassageInput, record_set_passages
 from tests.factories import make_user
-from tests.search.helpers import find, ids, indexed_record
+from tests.search.helpers import checkpoint_records, find, ids, indexed_record
 
 QUERIES = [
     ("surveillance", {}),
@@ -42,20 +42,6 @@ def kept_answers() -> list:
     return list(answers._answers._data.values())
 
 
-def records(n=10):
-    return [
-        indexed_record(
-            f"Surveillance camera number {i} stood at the checkpoint by the market.",
-            "Facial recognition matched every face; detainees were detained at night.",
-            f"A phone was searched at checkpoint {i}." if i % 3 else "Nothing more.",
-            kind="testimony" if i % 2 else "article_excerpt",
-            access_level="public",
-            title=f"Account {i}",
-        )
-        for i in range(n)
-    ]
-
-
 def edit(record, *paragraphs):
     record_set_passages(record=record, passages=[PassageInput(p) for p in paragraphs], note="edit")
     engine.drain()
@@ -71,7 +57,7 @@ def small_base(monkeypatch):
 
 @pytest.mark.django_db
 def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation(small_base):
-    made = records()
+    made = checkpoint_records(10)
     engine.rebuild()
     answers.clear()  # only this test's answers
     before = outcome()
@@ -100,7 +86,7 @@ def test_a_kept_answer_carried_across_edits_equals_a_fresh_evaluation(small_base
 
 @pytest.mark.django_db
 def test_a_kept_answer_never_shows_a_record_whose_unpublishing_is_still_queued():
-    records(4)
+    checkpoint_records(4)
     others = find("surveillance").count
     secret = indexed_record("The zebracorn informant named three guards.", access_level="public")
     assert ids(find("zebracorn")) == [secret.public_id]
@@ -146,7 +132,7 @@ def test_the_passages_shown_follow_an_edit_of_the_record():
 
 @pytest.mark.django_db
 def test_a_kept_part_follows_its_segment_when_a_larger_one_comes_before_it(small_base):
-    records(4)
+    checkpoint_records(4)
     engine.rebuild()
     answers.clear()
     indexed_record("A lone note on surveillance cameras.", access_level="public")  # small
