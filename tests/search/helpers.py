@@ -57,3 +57,17 @@ def checkpoint_records(n: int) -> list:
         )
         for i in range(n)
     ]
+
+
+# Every query form over checkpoint_records(): words, a phrase, boolean, NOT, a wildcard,
+# proximity, a facet selection, and facets alone.
+CHECKPOINT_QUERIES = [
+    ("surveillance", {}),
+    ('"facial recognition"', {}),
+    ("camera AND (checkpoint OR phone)", {}),
+    ("surveillance -phone", {}),
+    ("detain*", {}),
+    ('"camera checkpoint"~3', {}),
+    ("surveillance", {"kind": ["testimony"]}),
+    ("", {"kind": ["testimony", "article_excerpt"]}),
+]

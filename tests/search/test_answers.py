@@ -10,17 +10,9 @@ from archive.search import answers, engine
 from archive.search.evaluate import IndexView
 from archive.services.records import PassageInput, record_set_passages
 from tests.factories import make_user
-from tests.search.helpers import checkpoint_records, find, ids, indexed_record
+from tests.search.helpers import CHECKPOINT_QUERIES, checkpoint_records, find, ids, indexed_record
 
-QUERIES = [
-    ("surveillance", {}),
-    ('"facial recognition"', {}),
-    ("camera AND (checkpoint OR phone)", {}),
-    ("surveillance -phone", {}),
-    ("detain*", {}),
-    ("surveillance", {"kind": ["testimony"]}),
-    ("", {"kind": ["testimony", "article_excerpt"]}),
-]
+QUERIES = CHECKPOINT_QUERIES
 
 
 def outcome():
