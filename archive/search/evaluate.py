@@ -190,9 +190,12 @@ class IndexView:
         whole = self.whole
         out = set()
         for d in docnums:
-            i = bisect_right(whole.ends, d)
+            i = whole._segment_of(d)
             out.add(d - whole.leaves[i][1] + whole._whoosh_offsets[i])
         return out
+
+    def _segment_of(self, docnum: int) -> int:
+        return bisect_right(self.ends, docnum)
 
     def _set_leaves(self, leaves: list) -> None:
         self.leaves = leaves
@@ -255,8 +258,7 @@ class IndexView:
 
     def identity(self, docnum: int) -> tuple:
         """What names a document for as long as it exists: its segment and number there."""
-        i = bisect_right(self.ends, docnum)
-        _, offset, key, _ = self.leaves[i]
+        _, offset, key, _ = self.leaves[self._segment_of(docnum)]
         return key, docnum - offset
 
     def deleted(self, index: int) -> frozenset[int]:

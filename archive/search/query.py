@@ -266,16 +266,17 @@ def search(user, params: SearchParams) -> SearchResult:
     access = access_of(view, user)
     allowed = access.documents
     columns = FacetColumns(view)
-    if params.within is not None or access.granted:
+    # Kept answers and passage choices are shared by a scope; not those of one user's grants
+    # or of one collection.
+    scope = None if params.within is not None or access.granted else access.key
+    if scope is None:
         if params.within is not None:
             allowed = allowed & _documents_of(view, params.within)
         records_allowed = allowed & view.filter_ids("doc_type", "record")
         found = answers.answer(view, None, records_allowed, main_query, params.filters, columns)
     else:
         records_allowed = access.shared_records(view)
-        found = answers.answer(
-            view, access.key, records_allowed, main_query, params.filters, columns
-        )
+        found = answers.answer(view, scope, records_allowed, main_query, params.filters, columns)
         if access.lagging:
             records_allowed = records_allowed - access.lagging
             found = found.without(access.lagging, columns, params.filters)
@@ -286,16 +287,17 @@ def search(user, params: SearchParams) -> SearchResult:
         kept = found.by_date(columns, newest_first=params.sort != "-date")
     start = (max(1, params.page) - 1) * params.page_size
     window = kept[start : start + params.page_size]  # past the end there is nothing
-    docs = {columns.record_id(docnum): docnum for _, docnum in window}
+    docs, scores = {}, {}
+    for score, docnum in window:
+        pk = columns.record_id(docnum)
+        docs[pk], scores[pk] = docnum, None if by_date else score
     ids = list(docs)
-    scores = {columns.record_id(d): (None if by_date else score) for score, d in window}
     # SECURITY: the index can lag the database (a record unpublished a moment ago); show a
     # hit only if the database agrees the user may see it now.
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
     visible = {pk: docs[pk] for pk in ids if pk in records}
-    shared = None if params.within is not None or access.granted else access.key
     passages = (
-        _best_passages(s, view, allowed, parsed.node, compiler, visible, shared, records)
+        _best_passages(s, view, allowed, parsed.node, compiler, visible, scope, records)
         if user_query
         else {}
     )
@@ -445,11 +447,12 @@ def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loade
     if not leaves or not records:
         return {}
     passage_query = wq.Or(leaves)
+    query_key = repr(passage_query)
     best: dict[int, list[int]] = {}
     keys = {}
     for pk, docnum in records.items():
         if scope is not None:
-            keys[pk] = (scope, repr(passage_query), view.identity(docnum))
+            keys[pk] = (scope, query_key, view.identity(docnum))
             chosen = _passage_choices.peek(keys[pk])
             if chosen is not None:
                 best[pk] = chosen
@@ -462,7 +465,7 @@ def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loade
                 _passage_choices.put(keys[pk], best[pk])
     best = {pk: numbers for pk, numbers in best.items() if numbers}
     terms = _highlighted.get(
-        (view.state, repr(passage_query)), lambda: frozenset(_highlight_terms(s, passage_query))
+        (view.state, query_key), lambda: frozenset(_highlight_terms(s, passage_query))
     )
     # The passages as the database holds them now; text is read only for snippets not kept.
     rows = Passage.objects.filter(
