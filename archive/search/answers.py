@@ -7,8 +7,8 @@ is local to its document (scoring.py) and facet counts are a sum over documents 
 An index commit only appends segments and marks documents deleted, and Whoosh's merges
 replace only the later, smaller segments. So an answer computed on the segments of one index
 state still holds for those segments in a later state once the documents deleted since are
-taken out; only the segments added since (each edit's small segment: the "tail") are
-evaluated again, and the big segment's share is never evaluated twice.
+taken out; only the segments added since (each edit's small segment, or a merge's) are
+evaluated, and the big segment's share is never evaluated twice.
 
 SECURITY: answers are kept per access scope (every document, or a role's access tokens and
 the day that decides embargoes) and hold only record documents of that scope. What a given
@@ -25,10 +25,9 @@ from heapq import merge
 from archive.search.evaluate import Evaluator, IndexView, LRUCache
 from archive.search.facets import FacetColumns, apply_facets, rank_key
 
-# A segment holding this share of the index's documents (and at least BASE_MINIMUM) is part
-# of an answer's base, evaluated once; the smaller ones after it are its tail, evaluated again
-# at each commit. Whoosh merges small segments into larger ones as commits go on, so the tail
-# stays a few small segments, and a merge that makes a big one starts the answer afresh.
+# Segments holding this share of the index's documents (and at least BASE_MINIMUM each: a
+# rebuild's) are evaluated together when an answer is first computed; every smaller segment on
+# its own, so that a commit, which adds one small segment, costs the evaluation of that one.
 BASE_SHARE = 0.05
 BASE_MINIMUM = 2000
 # Weighed by matched documents, about 250 bytes each: at most some 250 MB per process.
@@ -78,17 +77,14 @@ EMPTY = Part(frozenset(), [], {})
 
 @dataclass(frozen=True)
 class Answer:
-    base: tuple  # ((segment key, offset), …): the segments `part` covers, from the first
-    deletions: tuple  # their deleted-document counts `part` reflects
-    part: Part
-    tails: tuple  # ((key, offset, deleted count), Part) for each segment after the base
+    parts: tuple  # ((the IndexView.state entries of the segments it covers, Part), …)
     kept: list  # every part's kept documents, best first
     groups: dict
     _by_date: dict = field(default_factory=dict, compare=False)
 
     @property
     def weight(self) -> int:
-        return len(self.part.matched) + sum(len(part.matched) for _, part in self.tails)
+        return sum(len(part.matched) for _, part in self.parts)
 
     def by_date(self, columns: FacetColumns, *, newest_first: bool) -> list:
         if newest_first not in self._by_date:  # computed at most once per answer
@@ -100,10 +96,7 @@ class Answer:
         if not gone:
             return self
         return _combined(
-            self.base,
-            self.deletions,
-            self.part.without(gone, columns, filters),
-            tuple((entry, part.without(gone, columns, filters)) for entry, part in self.tails),
+            tuple((entries, part.without(gone, columns, filters)) for entries, part in self.parts)
         )
 
 
@@ -147,26 +140,23 @@ class _Among:
 
 
 def fresh(view: IndexView, among: _Among, query, filters: dict, columns) -> Answer:
+    """The big segments evaluated together, each smaller one on its own."""
     n = _base_segments(view)
-    part = (
-        Part.evaluate(
-            view.segments(0, n), among.between(0, view.ends[n - 1]), query, columns, filters
+    parts = []
+    if n:
+        allowed = among.between(0, view.ends[n - 1])
+        parts.append(
+            (view.state[:n], Part.evaluate(view.segments(0, n), allowed, query, columns, filters))
         )
-        if n
-        else EMPTY
-    )
-    base = tuple((key, offset) for _, offset, key, _ in view.leaves[:n])
-    deletions = tuple(len(deleted) for *_, deleted in view.leaves[:n])
-    tails = tuple(
-        (view.state[i], _segment_part(view, i, among, query, filters, columns))
-        for i in range(n, len(view.leaves))
-    )
-    return _combined(base, deletions, part, tails)
+    for i in range(n, len(view.leaves)):
+        parts.append(((view.state[i],), _segment_part(view, i, among, query, filters, columns)))
+    return _combined(tuple(parts))
 
 
 def _segment_part(view: IndexView, i: int, among: _Among, query, filters, columns) -> Part:
-    """The answer within segment i alone. Only for segments the worker wrote or merged, which
-    hold whole records (a record and its passages are written in one commit)."""
+    """The answer within segment i alone: a segment holds whole records (the worker writes a
+    record and its passages in one commit, merges take whole segments, and a rebuild adds a
+    record's documents as one group)."""
     start = view.leaves[i][1]
     allowed = among.between(start, view.ends[i])
     if not allowed:
@@ -190,62 +180,66 @@ def clear() -> None:
 
 
 def _carried(old: Answer, view: IndexView, among: _Among, query, filters, columns):
-    """`old` brought to the view's index state, or None if it has to be computed afresh."""
-    n = len(old.base)
-    leaves = view.leaves
-    if tuple((key, offset) for _, offset, key, _ in leaves[:n]) != old.base:
-        return None  # a rebuild, or a merge that took in one of the answer's segments
-    if _base_segments(view) > n:
-        return None  # a merge made a big segment of small ones: it joins the base
-    deletions = tuple(len(deleted) for *_, deleted in leaves[:n])
-    if any(now < before for now, before in zip(deletions, old.deletions, strict=True)):
-        return None  # deletions only grow, unless the index was replaced by a copy
-    part = old.part
-    if deletions != old.deletions:
-        gone: set[int] = set()
-        for i, before in enumerate(old.deletions):
-            if deletions[i] != before:
-                gone |= view.deleted(i)
-        part = part.without(gone, columns, filters)
-    # Each segment after the base: the same part if unchanged, minus its new deletions if
-    # those grew, evaluated if new (an edit's segment, or a merge's).
-    # A small segment moves when a segment before it comes or goes: its part moves with it.
-    same = dict(old.tails)
-    placed = {entry[0]: (entry, part) for entry, part in old.tails}
-    tails = []
-    for i in range(n, len(leaves)):
-        entry = view.state[i]
-        found = same.get(entry)
-        if found is None and entry[0] in placed:
-            before, part_before = placed[entry[0]]
-            if entry[2] >= before[2]:
-                found = part_before.shifted(entry[1] - before[1])
-                if entry[2] > before[2]:
-                    found = found.without(view.deleted(i), columns, filters)
-        if found is None:
-            found = _segment_part(view, i, among, query, filters, columns)
-        tails.append((entry, found))
-    tails = tuple(tails)
-    if part is old.part and len(tails) == len(old.tails):
-        if all(a[1] is b[1] and a[0] == b[0] for a, b in zip(tails, old.tails, strict=True)):
-            return old
-    return _combined(old.base, deletions, part, tails)
+    """`old` brought to the view's index state, or None if it has to be computed afresh.
+
+    Each part whose segments are all still there is kept: moved with them if segments before
+    them came or went, minus the documents deleted since. A part whose segment went (merged)
+    is dropped, and every segment no part covers (an edit's, or a merge's) is evaluated on its
+    own."""
+    where = {entry[0]: i for i, entry in enumerate(view.state)}
+    parts, covered = [], set()
+    for entries, part in old.parts:
+        moved = _moved(entries, part, view, where, columns, filters)
+        if moved is not None:
+            parts.append(moved)
+            covered.update(where[key] for key, _, _ in entries)
+    if not parts and old.parts:
+        return None  # a rebuild: the big segments are evaluated together again
+    for i in range(len(view.leaves)):
+        if i not in covered:
+            parts.append(((view.state[i],), _segment_part(view, i, among, query, filters, columns)))
+    if len(parts) == len(old.parts) and all(
+        new[1] is before[1] and new[0] == before[0]
+        for new, before in zip(parts, old.parts, strict=True)
+    ):
+        return old
+    return _combined(tuple(parts))
 
 
-def _combined(base, deletions, part: Part, tails: tuple) -> Answer:
-    parts = [p for p in (part, *(p for _, p in tails)) if p.matched]
-    if not parts:
-        kept, groups = [], part.groups
-    elif len(parts) == 1:
-        kept, groups = parts[0].kept, parts[0].groups
+def _moved(entries: tuple, part: Part, view: IndexView, where: dict, columns, filters):
+    """(entries, part) in the view's state, or None if a segment went or lost deletions
+    (deletions only grow, unless the index was replaced by a copy)."""
+    if any(key not in where for key, _, _ in entries):
+        return None
+    now = tuple(view.state[where[key]] for key, _, _ in entries)
+    if len({new[1] - before[1] for new, before in zip(now, entries, strict=True)}) != 1:
+        return None  # its segments moved apart
+    if any(new[2] < before[2] for new, before in zip(now, entries, strict=True)):
+        return None
+    part = part.shifted(now[0][1] - entries[0][1])
+    gone: set[int] = set()
+    for new, before in zip(now, entries, strict=True):
+        if new[2] > before[2]:
+            gone |= view.deleted(where[new[0]])
+    return now, part.without(gone, columns, filters) if gone else part
+
+
+def _combined(parts: tuple) -> Answer:
+    matching = [part for _, part in parts if part.matched]
+    if not matching:
+        kept, groups = [], {}
+    elif len(matching) == 1:
+        kept, groups = matching[0].kept, matching[0].groups
     else:
-        parts.sort(key=lambda p: len(p.kept), reverse=True)
-        kept = list(parts[0].kept)
-        others = [entry for p in parts[1:] for entry in p.kept]
+        matching.sort(key=lambda p: len(p.kept), reverse=True)
+        kept = list(matching[0].kept)
+        others = [entry for p in matching[1:] for entry in p.kept]
         if len(others) * 8 < len(kept):  # a few edits' documents: insert them in place
             for entry in others:
                 insort(kept, entry, key=rank_key)
         else:
-            kept = list(merge(*(p.kept for p in parts), key=rank_key))
-        groups = {name: sum((p.groups[name] for p in parts), Counter()) for name in parts[0].groups}
-    return Answer(base, deletions, part, tails, kept, groups)
+            kept = list(merge(*(p.kept for p in matching), key=rank_key))
+        groups = {
+            name: sum((p.groups[name] for p in matching), Counter()) for name in matching[0].groups
+        }
+    return Answer(parts, kept, groups)
