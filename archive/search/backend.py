@@ -13,6 +13,7 @@ from whoosh.fields import COLUMN, DATETIME, KEYWORD, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 
 from archive.search.analysis import pairs_analyzer, text_analyzer
+from archive.search.index_formats import ParagraphPairs, ParagraphPositions
 
 LIST_SEPARATOR = "\x1f"
 
@@ -76,8 +77,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 schema[name] = FacetKeyword(stored=True)
             elif field.field_type == "archive_text":
                 schema[name] = TEXT(analyzer=text_analyzer(), stored=False, phrase=True)
+                schema[name].format = ParagraphPositions(field_boost=1.0)
             elif field.field_type == "archive_pairs":
                 schema[name] = TEXT(analyzer=pairs_analyzer(), stored=False, phrase=False)
+                schema[name].format = ParagraphPairs(field_boost=1.0)
             elif field.field_type in ("date", "datetime"):
                 schema[name] = DATETIME(stored=True, sortable=True)
             elif field.field_type == "integer":

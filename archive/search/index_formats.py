@@ -1,0 +1,64 @@
+"""Posting formats for the text and pairs fields that analyze each paragraph once.
+
+A passage's words are indexed three times: in its record's document (title plus every
+passage), in its own document, and as the pairs of adjacent words. Whoosh's formats run the
+analyzer for each, so a rebuild analyzed every paragraph three times, about a fifth of its
+time (docs/BENCHMARKS.md). These formats take the tokens from a small cache of analyzed
+paragraphs instead and write exactly what Whoosh's Positions and Frequency formats write
+for the archive analyzer's tokens.
+
+Splitting a text at blank lines does not change its tokens: no token holds a line break
+(analysis._TOKEN_RE), and positions simply continue from one paragraph to the next.
+"""
+
+import functools
+from collections import Counter, defaultdict
+from itertools import pairwise
+
+from whoosh import formats
+from whoosh.system import pack_uint
+
+from archive.search.analysis import PAIR_SEPARATOR, TEXT_ANALYZER
+
+PARAGRAPH_BREAK = "\n\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def paragraph_tokens(text: str) -> tuple[str, ...]:
+    """The analyzer's tokens for one paragraph, kept while the record's documents are
+    written (a record's own document comes first, then each of its passages)."""
+    return tuple(t.text for t in TEXT_ANALYZER(text, mode="index"))
+
+
+def tokens(text: str) -> list[str]:
+    if PARAGRAPH_BREAK not in text:
+        return list(paragraph_tokens(text))
+    out: list[str] = []
+    for paragraph in text.split(PARAGRAPH_BREAK):
+        out.extend(paragraph_tokens(paragraph))
+    return out
+
+
+class ParagraphPositions(formats.Positions):
+    """formats.Positions for the archive text analyzer, each paragraph analyzed once.
+
+    The field's analyzer must be analysis.text_analyzer() (backend.py pairs them); the
+    `analyzer` argument is not consulted."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        poses = defaultdict(list)
+        for position, word in enumerate(tokens(value)):
+            poses[word].append(position)
+        boost = self.field_boost
+        encode = self.encode
+        return ((w, len(p), len(p) * boost, encode(p)) for w, p in poses.items())
+
+
+class ParagraphPairs(formats.Frequency):
+    """formats.Frequency for analysis.pairs_analyzer(): each word joined to the one before
+    it, from the same cached tokens."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        counts = Counter(a + PAIR_SEPARATOR + b for a, b in pairwise(tokens(value)))
+        boost = self.field_boost
+        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
