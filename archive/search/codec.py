@@ -2,9 +2,12 @@
 column at a time, and a term found in one document keeps its posting in the term's entry
 instead of a block of its own. Whoosh's readers (and postings.py) read both layouts."""
 
+import struct
+
 from whoosh.codec import whoosh3
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
@@ -37,19 +40,22 @@ class FieldWriter(whoosh3.W3FieldWriter):
         """Whoosh's base add_postings with its per-posting calls written out: it looked up
         the document's field length through a column reader for every posting (12 % of a
         30,000-passage rebuild) and made two calls with four type checks per posting to
-        append it to the block. Merges (other length readers) keep Whoosh's own loop."""
+        append it to the block. A term's first posting waits until the next one shows
+        whether the term occurs once; most terms of the pairs field do, and their entry is
+        written directly (_single). Merges (other length readers) keep Whoosh's own loop."""
         if lengths is None or not hasattr(lengths, "_cached_reader"):
             return super().add_postings(schema, lengths, items)
         lengths = _Lengths(lengths)
         blocklimit = None
         lastfn = lasttext = None
         writer = field_lengths = None
+        first = None  # the current term's only posting so far, not yet given to the writer
         for fieldname, btext, docnum, weight, value in items:
             if fieldname != lastfn:
                 if lastfn is not None and fieldname < lastfn:
                     raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
                 if lasttext is not None:
-                    self.finish_term()
+                    self._end_term(lasttext, first)
                 if lastfn is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
@@ -58,39 +64,76 @@ class FieldWriter(whoosh3.W3FieldWriter):
                 lastfn, lasttext = fieldname, None
             if docnum == -1:  # Whoosh's marker for spelling words, which it skips too
                 continue
+            length = field_lengths[docnum] if field_lengths is not None else 0
             if btext != lasttext:
                 if lasttext is not None:
                     if btext < lasttext:
                         raise OutOfOrderError(f"Term {fieldname}:{lasttext!r} .. {btext!r}")
-                    self.finish_term()
-                self.start_term(btext)
-                lasttext = btext
-            # W3PostingsWriter.add_posting, without its type assertions.
-            if len(writer._ids) >= blocklimit:
-                writer._write_block()
-            writer._ids.append(docnum)
-            writer._weights.append(weight)
-            if weight > writer._maxweight:
-                writer._maxweight = weight
-            if value:
-                writer._values.append(value)
-            length = field_lengths[docnum] if field_lengths is not None else 0
-            if length:
-                if writer._minlength is None or length < writer._minlength:
-                    writer._minlength = length
-                if length > writer._maxlength:
-                    writer._maxlength = length
+                    self._end_term(lasttext, first)
+                lasttext, first = btext, (docnum, weight, value, length)
+                continue
+            if first is not None:
+                self.start_term(lasttext)
+                _add(writer, blocklimit, *first)
+                first = None
+            _add(writer, blocklimit, docnum, weight, value, length)
         if lasttext is not None:
-            self.finish_term()
+            self._end_term(lasttext, first)
         if lastfn is not None:
             self.finish_field()
+
+    def _end_term(self, btext, first) -> None:
+        if first is None:
+            self.finish_term()
+        else:
+            self._single(btext, *first)
+
+    def _single(self, btext, docnum, weight, value, length) -> None:
+        """The term entry W3 would write for a term in one document, its posting inlined
+        (what PostingsWriter.finish_postings does), without a postings writer."""
+        weight = _float32(weight)  # as stored in W3's array("f") of weights
+        info = whoosh3.W3TermInfo(
+            weight=weight,
+            df=1,
+            minlength=length or None,
+            maxlength=length or 0,
+            maxweight=max(0, weight),
+            minid=docnum,
+            maxid=docnum,
+        )
+        info.set_inlined((docnum,), (weight,), (value or b"",))
+        self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
+
+
+def _add(writer, blocklimit: int, docnum: int, weight: float, value: bytes, length) -> None:
+    """W3PostingsWriter.add_posting, without its type assertions."""
+    if len(writer._ids) >= blocklimit:
+        writer._write_block()
+    writer._ids.append(docnum)
+    writer._weights.append(weight)
+    if weight > writer._maxweight:
+        writer._maxweight = weight
+    if value:
+        writer._values.append(value)
+    if length:
+        if writer._minlength is None or length < writer._minlength:
+            writer._minlength = length
+        if length > writer._maxlength:
+            writer._maxlength = length
+
+
+_FLOAT32 = struct.Struct("f")
+
+
+def _float32(value: float) -> float:
+    return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
 
 
 class PostingsWriter(whoosh3.W3PostingsWriter):
     # W3 means to inline short lists, but its test ("fewer than inlinelimit postings" with a
     # default of 1) never passes, and the call it would make (set_inline) does not exist.
     # Most terms of the pairs field occur once: a block each (two pickles, zlib and three
-    # writes) was about a fifth of a rebuild's writing time.
+    # writes) was about a fifth of a rebuild's writing time. (Merges write through here.)
     def finish_postings(self):
         terminfo = self._terminfo
         if not self.written() and len(self._ids) == 1:

@@ -32,9 +32,12 @@ def _postings(index) -> dict:
             matcher = reader.postings(fieldname, text)
             # Exact fields have no values: None from a block, b"" from an inlined posting,
             # which Whoosh's own merge treats alike.
+            info = reader.term_info(fieldname, text)
             out[fieldname, text] = (
                 list(matcher.items_as("weight")),
                 [matcher.value() or b"" for _ in _each(matcher)],
+                (info.weight(), info.doc_frequency(), info.min_length(), info.max_length()),
+                (info.max_weight(), info.min_id(), info.max_id()),
             )
         return out
 
