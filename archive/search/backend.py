@@ -61,11 +61,9 @@ class FacetKeyword(KEYWORD):
 class ArchiveWhooshBackend(WhooshSearchBackend):
     def build_schema(self, fields):
         schema = {
-            # Stored only: documents are found by record_id and doc_type, and indexing these
-            # added two unique terms per document (about 6 % of a rebuild's terms).
-            ID: STORED(),
-            DJANGO_CT: STORED(),
-            DJANGO_ID: STORED(),
+            ID: WHOOSH_ID(stored=True, unique=True),
+            DJANGO_CT: WHOOSH_ID(stored=True),
+            DJANGO_ID: WHOOSH_ID(stored=True),
             # Hash of the prepared document; index_status compares it with the database.
             "fingerprint": STORED(),  # read back only, never searched
         }

@@ -611,7 +611,7 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
     more_like as its filter, because haystack's more_like_this ignored narrow() and returned
     restricted documents."""
     s = engine.searcher()
-    docnum = s.document_number(record_id=str(record.pk), doc_type="record")
+    docnum = s.document_number(id=f"archive.record.{record.pk}")
     if docnum is None:
         return []
     hits = s.more_like(
