@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,7 @@ def test_four_processes_editing_at_once_lose_no_update(loaded_seeds, search_inde
     ids_ = [str(r.pk) for r in records]
     env = process_env(search_index)
     worker = subprocess.Popen(  # noqa: S603 - the index worker runs throughout
-        [sys.executable, "manage.py", "index_worker", "--poll", "0.05"],
+        [sys.executable, "manage.py", "index_worker", "--poll", "0.05", "--gap", "0.05"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -222,6 +223,46 @@ def test_four_processes_editing_at_once_lose_no_update(loaded_seeds, search_inde
         assert ids(find(token)) == [record.public_id]
         tags = set(record.tags.values_list("slug", flat=True))
         assert {v.value for v in find(token).facets["org"]} <= tags | {""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_applies_a_lone_save_at_its_next_poll_and_saves_within_the_gap_together(
+    loaded_seeds, search_index
+):
+    warm, lone, second, third = (indexed_record(f"Record {n}.") for n in range(4))
+    gap = 3.0
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "index_worker", "--poll", "0.05", "--gap", str(gap)],
+        cwd=ROOT,
+        env=process_env(search_index),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def save_and_wait(*records) -> float:
+        started = time.monotonic()
+        for record in records:
+            passages = [PassageInput(f"An okapi, seen by archivist {record.pk}.")]
+            record_set_passages(record=record, passages=passages, note="edit")
+        while any(queued(r) for r in records):
+            assert time.monotonic() - started < 60, "the worker did not apply the saves"
+            time.sleep(0.02)
+        return time.monotonic() - started
+
+    try:
+        save_and_wait(warm)  # the worker is up
+        time.sleep(gap)
+        generation = engine.open_index().latest_generation()
+        assert save_and_wait(lone) < gap - 1  # applied at the next poll, not held
+        assert engine.open_index().latest_generation() == generation + 1
+        # Saved right after that commit: both wait out the gap, then share one commit.
+        assert save_and_wait(second, third) > gap - 1
+        assert engine.open_index().latest_generation() == generation + 2
+    finally:
+        worker.terminate()
+    assert worker.wait(timeout=60) == 0, worker.stderr.read()
+    assert find("okapi").count == 4 and engine.status().in_sync
 
 
 @pytest.mark.django_db
