@@ -1,6 +1,8 @@
 """Nothing a user may not see reaches them through search: not a hit, a count, a facet, a
 highlight, a suggestion, more-like-this, the JSON API or the record page."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -8,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from archive import roles
 from archive.models import Term
 from archive.search.query import more_like_this
-from tests.factories import make_user
+from tests.factories import make_user, sign_in
 from tests.search.helpers import find, ids, indexed_record
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,32 @@ def test_the_api_answers_a_signed_in_researcher_like_anyone_else(client, hidden,
     body = client.get("/api/v1/search/", {"q": "zanzibarite"}).json()
     assert body["count"] == 0 and body["results"] == []
     assert client.get(f"/api/v1/records/{record.public_id}/more-like-this/").status_code == 404
+
+
+def test_the_search_pages_sidebar_is_never_shared_across_what_users_may_see(client, hidden, staff):
+    """The page reuses a rendered facet sidebar keyed by its content: the draft (tagged
+    Hikvision) counts in a staff member's sidebar and never in a reader's, before or after."""
+    record, before = hidden
+
+    def hikvision_count(page: str) -> int:
+        found = re.search(
+            r'value="hikvision">\s*<span dir="auto">[^<]*</span> '
+            r'<span class="count">(\d+)</span>',
+            page,
+        )
+        assert found, "no Hikvision in the sidebar"
+        return int(found.group(1))
+
+    reader_before = client.get("/search/", {"q": "Hikvision"}).content.decode()
+    sign_in(client, staff)
+    staff_page = client.get("/search/", {"q": "Hikvision"}).content.decode()
+    client.logout()
+    reader_after = client.get("/search/", {"q": "Hikvision"}).content.decode()
+    assert hikvision_count(staff_page) == before["org"]["hikvision"] + 1
+    for page in (reader_before, reader_after):
+        assert hikvision_count(page) == before["org"]["hikvision"]
+        assert record.public_id not in page and "SecretCo" not in page
+    # A record published now counts in the sidebar at once.
+    indexed_record("Hikvision cameras again.", title="Published now", tags=["hikvision"])
+    page = client.get("/search/", {"q": "Hikvision"}).content.decode()
+    assert hikvision_count(page) == before["org"]["hikvision"] + 1
