@@ -1,9 +1,11 @@
 """The search page, its JSON twin, and the query-syntax help."""
 
 import hashlib
+from functools import lru_cache
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -46,9 +48,45 @@ def search_page(request):
             "params": params,
             "result": result,
             "facets_key": _facets_key(params, result),
+            "hits": [(hit, _hit_html(_shown(hit))) for hit in result.hits] if result else [],
             "facet_names": FACET_TITLES,
             "collection": collection,
             "collections": selectors.editable_collection_choices(request.user),
+        },
+    )
+
+
+def _shown(hit) -> tuple:
+    """Every value a hit shows on the search page, and nothing else."""
+    record = hit.record
+    return (
+        record.get_absolute_url(),
+        record.title,
+        record.public_id,
+        str(record.get_kind_display()),
+        record.event_dates_display,
+        record.source.outlet if record.source_id else None,
+        record.summary,
+        tuple((p.number, p.highlight, p.url) for p in hit.passages),
+    )
+
+
+@lru_cache(maxsize=4096)  # about 2 KB an entry
+def _hit_html(shown: tuple) -> str:
+    """A hit rendered from its shown values alone, so the same values (a popular search, the
+    next reader) are rendered once: the hits were most of a search page's rendering time."""
+    url, title, public_id, kind, dates, outlet, summary, passages = shown
+    return render_to_string(
+        "archive/_search_hit.html",
+        {
+            "url": url,
+            "title": title,
+            "public_id": public_id,
+            "kind": kind,
+            "dates": dates,
+            "outlet": outlet,
+            "summary": summary,
+            "passages": passages,
         },
     )
 

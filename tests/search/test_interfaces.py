@@ -93,3 +93,23 @@ def test_help_page_documents_every_form(client):
         "联合作战",
     ]:
         assert example in body.replace("&quot;", '"'), example
+
+
+def test_search_page_shows_an_edited_hit_as_it_is_now(client):
+    """Rendered hits are reused for the same shown values; an edit changes them."""
+    from django.utils.html import escape
+
+    from archive.search import engine
+    from archive.services.records import PassageInput, record_set_passages, record_update
+
+    record = Record.objects.get(public_id=seed_id("seed-003-4"))
+    old_title = escape(record.title)
+    assert old_title in client.get("/search/", {"q": '"sham trials"'}).content.decode()
+    record_update(record=record, title="Retitled account of the trials", note="title fixed")
+    passages = [PassageInput(p.text, p.role) for p in record.passages.order_by("position")]
+    passages[0] = PassageInput(passages[0].text + " Sham trials again.", passages[0].role)
+    record_set_passages(record=record, passages=passages, note="typo")
+    engine.drain()
+    again = client.get("/search/", {"q": '"sham trials"'}).content.decode()
+    assert "Retitled account of the trials" in again and old_title not in again
+    assert "<mark>Sham</mark> <mark>trials</mark> again" in again
