@@ -1,6 +1,5 @@
 """The search page, its JSON twin, and the query-syntax help."""
 
-import hashlib
 from functools import lru_cache
 
 from django.http import JsonResponse
@@ -47,64 +46,59 @@ def search_page(request):
         {
             "params": params,
             "result": result,
-            "facets_key": _facets_key(params, result),
-            "hits": [(hit, _hit_html(_shown(hit))) for hit in result.hits] if result else [],
-            "facet_names": FACET_TITLES,
+            "facets_html": _facets_html(params, result) if result else "",
+            "hits": [(hit, _hit_html(hit)) for hit in result.hits] if result else [],
             "collection": collection,
             "collections": selectors.editable_collection_choices(request.user),
         },
     )
 
 
-def _shown(hit) -> tuple:
-    """Every value a hit shows on the search page, and nothing else."""
+@lru_cache(maxsize=4096)  # at most about 2 KB an entry
+def _fragment(template: str, values: tuple) -> str:
+    """A part of the search page rendered from plain values alone, and reused for the same
+    values (a popular search, the next reader of the same role): rendering the sidebar and
+    the hits was most of a page's time. The template sees nothing but `values`, so a reused
+    fragment is byte for byte what would be rendered now, for this reader."""
+    return render_to_string(template, dict(values))
+
+
+def _hit_html(hit) -> str:
     record = hit.record
-    return (
-        record.get_absolute_url(),
-        record.title,
-        record.public_id,
-        str(record.get_kind_display()),
-        record.event_dates_display,
-        record.source.outlet if record.source_id else None,
-        record.summary,
-        tuple((p.number, p.highlight, p.url) for p in hit.passages),
-    )
-
-
-@lru_cache(maxsize=4096)  # about 2 KB an entry
-def _hit_html(shown: tuple) -> str:
-    """A hit rendered from its shown values alone, so the same values (a popular search, the
-    next reader) are rendered once: the hits were most of a search page's rendering time."""
-    url, title, public_id, kind, dates, outlet, summary, passages = shown
-    return render_to_string(
+    return _fragment(
         "archive/_search_hit.html",
-        {
-            "url": url,
-            "title": title,
-            "public_id": public_id,
-            "kind": kind,
-            "dates": dates,
-            "outlet": outlet,
-            "summary": summary,
-            "passages": passages,
-        },
+        (
+            ("url", record.get_absolute_url()),
+            ("title", record.title),
+            ("public_id", record.public_id),
+            ("kind", str(record.get_kind_display())),
+            ("dates", record.event_dates_display),
+            ("outlet", record.source.outlet if record.source_id else None),
+            ("summary", record.summary),
+            ("passages", tuple((p.number, p.highlight, p.url) for p in hit.passages)),
+        ),
     )
 
 
-def _facets_key(params, result) -> str:
-    """Names the facet sidebar by everything it shows, so its rendered HTML is reused for as
-    long as the same values, labels, counts and selections come back (a popular search,
-    another reader of the same role): rendering it was half of a search page's time. Being
-    made of the content itself, a key never brings back another user's sidebar unless it is
-    byte for byte what this user would see."""
-    if result is None:
-        return ""
-    shown = [
-        (name, [(v.value, v.label, v.count, v.selected) for v in values])
+def _facets_html(params, result) -> str:
+    facets = tuple(
+        (
+            name,
+            FACET_TITLES.get(name, name),
+            tuple((v.value, v.label, v.count, v.selected) for v in values),
+        )
         for name, values in result.facets.items()
-    ]
-    content = repr((params.q, params.sort, params.collection, shown))
-    return hashlib.sha256(content.encode()).hexdigest()
+        if values
+    )
+    return _fragment(
+        "archive/_search_facets.html",
+        (
+            ("q", params.q),
+            ("sort", params.sort),
+            ("collection", params.collection),
+            ("facets", facets),
+        ),
+    )
 
 
 FACET_TITLES = {
