@@ -101,7 +101,7 @@ class FieldWriter(whoosh3.W3FieldWriter):
             minid=docnum,
             maxid=docnum,
         )
-        info.set_inlined((docnum,), (weight,), (value or b"",))
+        _inline(info, (docnum,), (weight,), (value,))
         self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
 
 
@@ -122,6 +122,12 @@ def _add(writer, blocklimit: int, docnum: int, weight: float, value: bytes, leng
             writer._maxlength = length
 
 
+def _inline(terminfo, ids, weights, values) -> None:
+    # Formats without values (exact fields) still need one bytes value per posting: for an
+    # empty one Whoosh's ListMatcher gives a str, which merging cannot write back.
+    terminfo.set_inlined(ids, weights, tuple(v or b"" for v in values))
+
+
 _FLOAT32 = struct.Struct("f")
 
 
@@ -138,9 +144,7 @@ class PostingsWriter(whoosh3.W3PostingsWriter):
         terminfo = self._terminfo
         if not self.written() and len(self._ids) == 1:
             terminfo.add_block(self)
-            # Formats without values (exact fields) still need one bytes value per posting:
-            # Whoosh's ListMatcher would give a str, which merging cannot write back.
-            terminfo.set_inlined(self._ids, self._weights, self._values or [b""])
+            _inline(terminfo, self._ids, self._weights, self._values or [b""])
             self._terminfo = None
             return terminfo
         return super().finish_postings()
