@@ -88,3 +88,22 @@ def test_an_existing_open_data_dir_is_closed_and_new_files_are_private(tmp_path)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "archive.sqlite3").stat().st_mode) == 0o600
+
+
+def test_production_reuses_a_database_connection_across_requests(tmp_path):
+    # What a WSGI server does around each request: the signals that close old connections.
+    code = (
+        "from django.core.signals import request_finished, request_started\n"
+        "from django.db import connection\n"
+        "connection.ensure_connection(); first = connection.connection\n"
+        "for _ in range(3):\n"
+        "    request_started.send(None); request_finished.send(None)\n"
+        "print(connection.connection is first, connection.settings_dict['CONN_MAX_AGE'])\n"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x7!Kq" * 12,
+        "DATABASE_URL": "",
+    }
+    result = run_manage("shell", "--no-imports", "-c", code, env_extra=env, tmp_path=tmp_path)
+    assert result.stdout.split() == ["True", "60"], result.stderr
