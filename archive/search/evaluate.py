@@ -86,6 +86,10 @@ class LRUCache:
 
 # Columns, norms and filter sets: about 20 entries per segment.
 _cache = LRUCache(512)
+# Sets of documents built segment by segment (IndexView.segment_set), weighed by documents:
+# a set of 100,000 takes about 4 MB (its table; the numbers are shared), so at most some
+# 150 MB per process.
+_segment_sets = LRUCache(4_000_000, weigh=len)
 # The same columns and norms joined for a whole index state, read by every search in it: about
 # a dozen of 1 MB each at 100,000 passages, so only the last few states' are kept.
 _whole_columns = LRUCache(40)
@@ -250,11 +254,49 @@ class IndexView:
                 out.difference_update(_shifted(key, deleted, offset))
         return out
 
+    @staticmethod
+    def segment_ids(leaf, offset: int, key, fieldname: str, text: str):
+        """A term's documents in one segment, deleted ones included, in global numbers."""
+        return _global_ids(leaf, key, fieldname, text, offset)
+
     def filter_ids(self, fieldname: str, text: str) -> frozenset[int]:
         """ids() for the few filter terms every search reads (record type, access tokens),
-        kept between searches: segments never change, and a segment's deletions only grow,
-        so the segments and their deletion counts identify the answer."""
-        return self.cached(("ids", fieldname, text), lambda: frozenset(self.ids(fieldname, text)))
+        kept between searches and carried across commits (segment_set)."""
+
+        def build(leaf, offset: int, key) -> frozenset[int]:
+            return frozenset(self.segment_ids(leaf, offset, key, fieldname, text))
+
+        return self.segment_set(("ids", fieldname, text), build)
+
+    def segment_set(self, name, build) -> frozenset[int]:
+        """The live documents of a set that is built one segment at a time, kept between
+        searches: `build(leaf, offset, key)` gives a segment's documents in global numbers,
+        deleted ones included.
+
+        A segment never changes and its deletions only grow, so each segment's share is
+        built once where it sits and only has deletions taken out as they come. A commit
+        (one small new segment, a few deletions in old ones) then costs a copy of the big
+        segment's share, in C, not a rebuild of the whole set in Python."""
+
+        def whole() -> frozenset[int]:
+            pieces = []
+            for leaf, offset, key, deleted in self.leaves:
+                every = _segment_sets.get(
+                    (key, offset, name), lambda s=leaf, o=offset, k=key: build(s, o, k)
+                )
+                if deleted and every:
+                    gone = _shifted(key, deleted, offset)
+                    every = _segment_sets.get(
+                        (key, offset, name, len(deleted)), lambda e=every, g=gone: e - g
+                    )
+                if every:
+                    pieces.append(every)
+            if len(pieces) <= 1:
+                return pieces[0] if pieces else frozenset()
+            pieces.sort(key=len, reverse=True)
+            return pieces[0].union(*pieces[1:])  # copies the biggest table, adds the rest
+
+        return self.cached(("set", name), whole)
 
     def identity(self, docnum: int) -> tuple:
         """What names a document for as long as it exists: its segment and number there."""
@@ -266,12 +308,11 @@ class IndexView:
         _, offset, key, deleted = self.leaves[index]
         return _shifted(key, deleted, offset)
 
-    def live_docs(self) -> set[int]:
-        out: set[int] = set()
-        for leaf, offset, _, deleted in self.leaves:
-            out.update(range(offset, offset + leaf.doc_count_all()))
-            out.difference_update(d + offset for d in deleted)
-        return out
+    def live_docs(self) -> frozenset[int]:
+        def build(leaf, offset: int, key) -> frozenset[int]:
+            return frozenset(range(offset, offset + leaf.doc_count_all()))
+
+        return self.segment_set("live", build)
 
     def cached(self, name, build):
         """A value derived from this index state only, kept between searches."""

@@ -119,12 +119,14 @@ def read_all_positions(segment_reader, fieldname: str, text: str) -> dict[int, l
     return out
 
 
-def expand_prefix(segment_reader, fieldname: str, prefix: str, limit: int) -> list[str]:
-    """Up to `limit` indexed terms of the field starting with `prefix`."""
+def expand_prefix(
+    segment_reader, fieldname: str, prefix: str, limit: int | None = None
+) -> list[str]:
+    """The field's indexed terms starting with `prefix`; with `limit`, at most that many."""
     out = []
     for term in segment_reader.expand_prefix(fieldname, prefix):
         out.append(term.decode() if isinstance(term, bytes) else term)
-        if len(out) >= limit:
+        if limit is not None and len(out) >= limit:
             break
     return out
 

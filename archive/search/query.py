@@ -14,7 +14,7 @@ from whoosh import query as wq
 
 from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
-from archive.search import answers, engine
+from archive.search import answers, engine, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import Evaluator, IndexView, LRUCache
 from archive.search.facets import (
@@ -353,20 +353,28 @@ class Access:
 def access_of(view: IndexView, user) -> Access:
     scope = permissions.search_scope(user)
     if scope.everything:
-        return Access(("everything",), view.cached("live", lambda: frozenset(view.live_docs())))
-    # Kept per role (a handful of token sets); grants are added per search, so many users
-    # with different grants do not each keep a copy of the whole set.
+        return Access(("everything",), view.live_docs())
     key = ("allowed", scope.tokens, scope.today)
-    shared = view.cached(key, lambda: _level_documents(view, scope.tokens, scope.today))
+    shared = _level_documents(view, scope.tokens, scope.today)
     granted = frozenset(_granted_documents(view, scope)) if scope.records else frozenset()
     return Access(key, shared, granted, _hidden_pending(view, user))
 
 
 def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
-    opened: set[int] = set()
-    for token in tokens:
-        opened |= view.filter_ids("access", token)
-    return frozenset(opened) - _embargoed(view, today)
+    """Documents carrying any of the access tokens and not under embargo today, kept per
+    role (a handful of token sets); grants are added per search, so many users with
+    different grants do not each keep a copy of the whole set."""
+
+    def build(leaf, offset: int, key) -> set[int]:
+        opened: set[int] = set()
+        for token in tokens:
+            opened.update(view.segment_ids(leaf, offset, key, "access", token))
+        for date in postings.expand_prefix(leaf, "embargo", ""):
+            if date > today:
+                opened.difference_update(view.segment_ids(leaf, offset, key, "embargo", date))
+        return frozenset(opened)
+
+    return view.segment_set(("allowed", tokens, today), build)
 
 
 def _granted_documents(view: IndexView, scope) -> set[int]:
@@ -380,14 +388,14 @@ def _embargoed(view: IndexView, today: str) -> frozenset[int]:
     """Documents whose embargo date lies after today: an embargo ends by itself at midnight
     UTC, because the date is compared here, at search time."""
 
-    def build():
+    def build(leaf, offset: int, key) -> frozenset[int]:
         out: set[int] = set()
-        for date in view.expand_prefix("embargo", ""):
+        for date in postings.expand_prefix(leaf, "embargo", ""):
             if date > today:
-                out |= view.ids("embargo", date)
+                out.update(view.segment_ids(leaf, offset, key, "embargo", date))
         return frozenset(out)
 
-    return view.cached(("embargoed", today), build)
+    return view.segment_set(("embargoed", today), build)
 
 
 def _hidden_pending(view: IndexView, user) -> frozenset[int]:

@@ -3,11 +3,13 @@ a kept answer must give exactly what evaluating the query afresh gives, and neve
 the searcher may not see."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from archive.models import Record
 from archive.models.records import RecordState
-from archive.search import answers, engine
+from archive.search import answers, engine, evaluate
 from archive.search.evaluate import IndexView
+from archive.search.query import access_of
 from archive.services.records import PassageInput, record_set_passages
 from tests.factories import make_user
 from tests.search.helpers import CHECKPOINT_QUERIES, checkpoint_records, find, ids, indexed_record
@@ -156,3 +158,60 @@ def test_a_kept_part_follows_its_segment_when_a_larger_one_comes_before_it(small
     answers.clear()
     assert carried == outcome()
     assert carried != first
+
+
+def access_sets(user=None) -> dict:
+    """The per-state sets every search starts from, for this index state."""
+    view = IndexView(engine.searcher(), engine.generation_key())
+    access = access_of(view, user or AnonymousUser())
+    return {
+        "live": view.live_docs(),
+        "records": view.filter_ids("doc_type", "record"),
+        "passages": view.filter_ids("doc_type", "passage"),
+        "reader": access.documents,
+        "reader records": access.shared_records(view),
+    }
+
+
+def built_afresh(user=None) -> dict:
+    evaluate._segment_sets.clear()
+    evaluate._cache.clear()
+    return access_sets(user)
+
+
+@pytest.mark.django_db
+def test_access_sets_carried_across_commits_equal_sets_built_afresh():
+    made = checkpoint_records(6)
+    hidden = indexed_record("A draft about the quagga depot.", state="draft")
+    engine.rebuild()
+    before = access_sets()
+    assert hidden_docs(hidden) & before["live"]
+    assert not hidden_docs(hidden) & before["reader"]
+    # The rebuilt segment stays first in the view's numbering, so these numbers hold.
+    replaced = hidden_docs(made[0]) | hidden_docs(made[2])
+    assert replaced <= before["reader"]
+
+    edit(made[0], "Edited: surveillance at the checkpoint.")  # deletes from the big segment
+    edit(made[1], "Edited once.")
+    edit(made[1], "Edited twice.")  # deletes from a small segment
+    indexed_record(*[f"Report {n} on the checkpoint." for n in range(6)], access_level="public")
+    Record.objects.filter(pk=made[2].pk).delete()
+    engine.drain()
+    carried = access_sets()
+    staff = make_user("archivist-s", role="archivist")
+    carried_staff = access_sets(staff)
+
+    assert carried == built_afresh()
+    assert carried_staff == built_afresh(staff)
+    assert carried != before
+    assert len(carried["live"]) == engine.searcher().doc_count()  # Whoosh's own live count
+    assert not replaced & carried["live"]
+    assert not replaced & carried["reader"]
+    assert not hidden_docs(hidden) & carried["reader"]
+    assert hidden_docs(hidden) <= carried_staff["reader"]
+
+
+def hidden_docs(record) -> set[int]:
+    view = IndexView(engine.searcher(), engine.generation_key())
+    return view.ids("record_id", str(record.pk))
+
