@@ -399,14 +399,14 @@ def _embargoed(view: IndexView, today: str) -> frozenset[int]:
 
 
 def _hidden_pending(view: IndexView, user) -> frozenset[int]:
-    pending = set(IndexQueue.objects.values_list("record_id", flat=True))
-    if not pending:
-        return frozenset()
-    visible = set(
-        permissions.visible_records(user).filter(pk__in=pending).values_list("pk", flat=True)
+    # One query for every search: queued records the database now hides from the user.
+    hidden = set(
+        IndexQueue.objects.exclude(record_id__in=permissions.visible_records(user).values("pk"))
+        .order_by()
+        .values_list("record_id", flat=True)
     )
     out: set[int] = set()
-    for pk in pending - visible:
+    for pk in hidden:
         out |= view.ids("record_id", str(pk))
     return frozenset(out)
 
