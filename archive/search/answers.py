@@ -91,6 +91,25 @@ class Answer:
             self._by_date[newest_first] = columns.by_date(self.kept, newest_first=newest_first)
         return self._by_date[newest_first]
 
+    def take_date_orders(self, old: "Answer", columns: FacetColumns) -> None:
+        """Carry `old`'s date orders over to this answer, which holds the same documents
+        under the same numbers but for some taken out and some added: the old order without
+        the first, the second inserted where sorting would put them."""
+        if not old._by_date:
+            return
+        now = {docnum for _, docnum in self.kept}
+        before = {docnum for _, docnum in old.kept}
+        added = [entry for entry in self.kept if entry[1] not in before]
+        if len(added) * 8 > len(self.kept):
+            return  # as cheap to sort afresh
+        gone = before - now
+        for newest_first, order in old._by_date.items():
+            key = columns.date_key(newest_first=newest_first)
+            carried = [entry for entry in order if entry[1] not in gone] if gone else list(order)
+            for entry in added:
+                insort(carried, entry, key=key)
+            self._by_date[newest_first] = carried
+
     def without(self, gone, columns: FacetColumns, filters) -> "Answer":
         """For one search: the answer minus documents this user may not see."""
         if not gone:
@@ -188,11 +207,15 @@ def _carried(old: Answer, view: IndexView, among: _Among, query, filters, column
     own."""
     where = {entry[0]: i for i, entry in enumerate(view.state)}
     parts, covered = [], set()
+    renumbered = False  # a part moved or went: a document number may now name another
     for entries, part in old.parts:
         moved = _moved(entries, part, view, where, columns, filters)
-        if moved is not None:
-            parts.append(moved)
-            covered.update(where[key] for key, _, _ in entries)
+        if moved is None:
+            renumbered = True
+            continue
+        parts.append(moved)
+        covered.update(where[key] for key, _, _ in entries)
+        renumbered = renumbered or moved[0][0][1] != entries[0][1]
     if not parts and old.parts:
         return None  # a rebuild: the big segments are evaluated together again
     for i in range(len(view.leaves)):
@@ -203,7 +226,10 @@ def _carried(old: Answer, view: IndexView, among: _Among, query, filters, column
         for new, before in zip(parts, old.parts, strict=True)
     ):
         return old
-    return _combined(tuple(parts))
+    carried = _combined(tuple(parts))
+    if not renumbered:
+        carried.take_date_orders(old, columns)
+    return carried
 
 
 def _moved(entries: tuple, part: Part, view: IndexView, where: dict, columns, filters):

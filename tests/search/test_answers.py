@@ -2,6 +2,8 @@
 a kept answer must give exactly what evaluating the query afresh gives, and never show what
 the searcher may not see."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -9,7 +11,7 @@ from archive.models import Record
 from archive.models.records import RecordState
 from archive.search import answers, engine, evaluate
 from archive.search.evaluate import IndexView
-from archive.search.query import access_of
+from archive.search.query import SearchParams, access_of, search
 from archive.services.records import PassageInput, record_set_passages
 from tests.factories import make_user
 from tests.search.helpers import CHECKPOINT_QUERIES, checkpoint_records, find, ids, indexed_record
@@ -215,3 +217,37 @@ def hidden_docs(record) -> set[int]:
     view = IndexView(engine.searcher(), engine.generation_key())
     return view.ids("record_id", str(record.pk))
 
+
+def date_ordered(q: str, sort: str) -> list[tuple]:
+    result = search(AnonymousUser(), SearchParams(q=q, sort=sort, page_size=100))
+    return [(hit.record.public_id, hit.record.event_start) for hit in result.hits]
+
+
+@pytest.mark.django_db
+def test_a_carried_date_order_equals_sorting_afresh(small_base):
+    days = [dt.date(2018, 5, 1), dt.date(2019, 1, 1), None]  # ties, and undated records
+    made = [
+        indexed_record(
+            f"Gryphonwatch at checkpoint {i}.", access_level="public", event_start=days[i % 3]
+        )
+        for i in range(45)  # enough that a few changes are carried, not sorted afresh
+    ]
+    engine.rebuild()
+    answers.clear()
+    first = {sort: date_ordered("gryphonwatch", sort) for sort in ("date", "-date")}
+    assert [day for _, day in first["date"]][-15:] == [None] * 15  # undated last either way
+
+    edit(made[0], "Gryphonwatch, edited.")  # the record moves to a new segment
+    made[4].event_start = dt.date(2017, 3, 3)
+    made[4].save()
+    indexed_record("More gryphonwatch.", access_level="public", event_start=dt.date(2019, 1, 1))
+    indexed_record("Undated gryphonwatch.", access_level="public")
+    search(AnonymousUser(), SearchParams(q="gryphonwatch"))  # carries the answer, sorts nothing
+    (kept,) = [a for a in kept_answers() if a.kept and len(a.kept) == 47]
+    assert set(kept._by_date) == {True, False}, "the date orders were not carried"
+
+    carried = {sort: date_ordered("gryphonwatch", sort) for sort in ("date", "-date")}
+    answers.clear()
+    assert carried == {sort: date_ordered("gryphonwatch", sort) for sort in ("date", "-date")}
+    assert carried != first
+    assert carried["-date"][0][1] == dt.date(2017, 3, 3)
