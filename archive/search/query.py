@@ -399,12 +399,11 @@ def _embargoed(view: IndexView, today: str) -> frozenset[int]:
 
 
 def _hidden_pending(view: IndexView, user) -> frozenset[int]:
-    # One query for every search: queued records the database now hides from the user.
-    hidden = set(
-        IndexQueue.objects.exclude(record_id__in=permissions.visible_records(user).values("pk"))
-        .order_by()
-        .values_list("record_id", flat=True)
-    )
+    # One query for every search: queued records the database now hides from the user. The
+    # visible ones are looked up among the queued only, not the whole visible set.
+    queued = IndexQueue.objects.order_by().values("record_id")
+    visible = permissions.visible_records(user).filter(pk__in=queued).values("pk")
+    hidden = set(queued.exclude(record_id__in=visible).values_list("record_id", flat=True))
     out: set[int] = set()
     for pk in hidden:
         out |= view.ids("record_id", str(pk))
