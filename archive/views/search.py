@@ -120,6 +120,9 @@ def search_api(request):
     if params.collection and collection is None:
         result.notice = "No such collection: nothing was searched."
     audit.log_search(request.user, params, result)
+    # Every link is a path of ours: its absolute form is the same prefix, built once (a
+    # page of hits has some fifty links, and build_absolute_uri parsed each: 8 % of a search).
+    root = request.build_absolute_uri("/")[:-1]
     return JsonResponse(
         {
             "count": result.count,
@@ -131,13 +134,13 @@ def search_api(request):
                     "kind": hit.record.kind,
                     "title": hit.record.title,
                     "date": _iso_partial(hit.record),
-                    "url": request.build_absolute_uri(hit.record.get_absolute_url()),
+                    "url": root + hit.record.get_absolute_url(),
                     "score": hit.score,
                     "passages": [
                         {
                             "n": p.number,
                             "highlight": p.highlight,
-                            "url": request.build_absolute_uri(p.url),
+                            "url": root + p.url,
                         }
                         for p in hit.passages
                     ],
