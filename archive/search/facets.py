@@ -41,15 +41,11 @@ class FacetColumns:
         return int(self._column("record_id")[docnum])
 
     def by_date(self, ranked: list, *, newest_first: bool) -> list:
-        """Undated records last in both directions; ties keep relevance order."""
-        dated, dates = self._column("dated"), self._column("sort_date")
-        with_date = [r for r in ranked if dated[r[1]] == "1"]
-        without = [r for r in ranked if dated[r[1]] != "1"]
-        with_date.sort(key=lambda r: dates[r[1]], reverse=newest_first)
-        return with_date + without
+        return sorted(ranked, key=self.date_key(newest_first=newest_first))
 
     def date_key(self, *, newest_first: bool):
-        """by_date()'s order as a key, to insert into a list already in that order."""
+        """The date order as a key: undated records last in both directions, ties in
+        relevance order. answers.py inserts new hits into a kept order with it."""
         dated, dates = self._column("dated"), self._column("sort_date")
         sign = -1 if newest_first else 1
 

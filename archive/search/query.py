@@ -365,14 +365,11 @@ def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
     role (a handful of token sets); grants are added per search, so many users with
     different grants do not each keep a copy of the whole set."""
 
-    def build(leaf, offset: int, key) -> set[int]:
+    def build(leaf, offset: int, key) -> frozenset[int]:
         opened: set[int] = set()
         for token in tokens:
             opened.update(view.segment_ids(leaf, offset, key, "access", token))
-        for date in postings.expand_prefix(leaf, "embargo", ""):
-            if date > today:
-                opened.difference_update(view.segment_ids(leaf, offset, key, "embargo", date))
-        return frozenset(opened)
+        return frozenset(opened - _embargoed_in(view, leaf, offset, key, today))
 
     return view.segment_set(("allowed", tokens, today), build)
 
@@ -385,17 +382,20 @@ def _granted_documents(view: IndexView, scope) -> set[int]:
 
 
 def _embargoed(view: IndexView, today: str) -> frozenset[int]:
-    """Documents whose embargo date lies after today: an embargo ends by itself at midnight
-    UTC, because the date is compared here, at search time."""
-
     def build(leaf, offset: int, key) -> frozenset[int]:
-        out: set[int] = set()
-        for date in postings.expand_prefix(leaf, "embargo", ""):
-            if date > today:
-                out.update(view.segment_ids(leaf, offset, key, "embargo", date))
-        return frozenset(out)
+        return frozenset(_embargoed_in(view, leaf, offset, key, today))
 
     return view.segment_set(("embargoed", today), build)
+
+
+def _embargoed_in(view: IndexView, leaf, offset: int, key, today: str) -> set[int]:
+    """A segment's documents whose embargo date lies after today: an embargo ends by itself
+    at midnight UTC, because the date is compared here, at search time."""
+    out: set[int] = set()
+    for date in postings.expand_prefix(leaf, "embargo", ""):
+        if date > today:
+            out.update(view.segment_ids(leaf, offset, key, "embargo", date))
+    return out
 
 
 def _hidden_pending(view: IndexView, user) -> frozenset[int]:
