@@ -82,6 +82,29 @@ class FieldWriter(whoosh3.W3FieldWriter):
         if lastfn is not None:
             self.finish_field()
 
+    def add_term_lists(self, schema, lengths, fields: dict[str, dict[bytes, list]]) -> None:
+        """Write a build's postings (build_writer.TermPool): per field, per term, a flat list
+        of docnum, weight, value for each posting in document order. The same bytes as
+        add_postings given those postings one by one, written a block at a time."""
+        lengths = _Lengths(lengths)
+        for fieldname in sorted(fields):
+            terms = fields[fieldname]
+            if not terms:
+                continue
+            self.start_field(fieldname, schema[fieldname])
+            writer, field_lengths = self._postwriter, lengths.field(fieldname)
+            for btext in sorted(terms):
+                flat = terms[btext]
+                if len(flat) == 3:
+                    docnum = flat[0]
+                    length = field_lengths[docnum] if field_lengths is not None else 0
+                    self._single(btext, docnum, flat[1], flat[2], length)
+                    continue
+                self.start_term(btext)
+                _add_many(writer, flat, field_lengths)
+                self.finish_term()
+            self.finish_field()
+
     def _end_term(self, btext, first) -> None:
         if first is None:
             self.finish_term()
@@ -120,6 +143,32 @@ def _add(writer, blocklimit: int, docnum: int, weight: float, value: bytes, leng
             writer._minlength = length
         if length > writer._maxlength:
             writer._maxlength = length
+
+
+def _add_many(writer, flat: list, field_lengths) -> None:
+    """_add for each posting of a flat docnum, weight, value list, a block's share at a time."""
+    ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+    blocklimit, start, count = writer._blocklimit, 0, len(ids)
+    while start < count:
+        if len(writer._ids) >= blocklimit:
+            writer._write_block()
+        end = min(count, start + blocklimit - len(writer._ids))
+        block_ids, block_weights = ids[start:end], weights[start:end]
+        writer._ids.extend(block_ids)
+        writer._weights.extend(block_weights)
+        heaviest = max(block_weights)
+        if heaviest > writer._maxweight:
+            writer._maxweight = heaviest
+        writer._values.extend(value for value in values[start:end] if value)
+        if field_lengths is not None:
+            block_lengths = [n for n in map(field_lengths.__getitem__, block_ids) if n]
+            if block_lengths:
+                shortest, longest = min(block_lengths), max(block_lengths)
+                if writer._minlength is None or shortest < writer._minlength:
+                    writer._minlength = shortest
+                if longest > writer._maxlength:
+                    writer._maxlength = longest
+        start = end
 
 
 def _inline(terminfo, ids, weights, values) -> None:

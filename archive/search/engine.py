@@ -29,6 +29,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Term
 
 from archive.models import IndexQueue, Record
+from archive.search.build_writer import build_writer
 from archive.search.codec import Codec
 from archive.search.merging import merge_tiers
 from archive.search.scoring import LocalBM25
@@ -290,10 +291,9 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
         index = whoosh_index.open_dir(str(path), schema=schema())
         # A pool large enough to hold every posting avoids Whoosh's temporary sorted runs, which
         # pickle every posting twice (docs/BENCHMARKS.md); per writer process.
-        options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, "codec": Codec()}
-        if procs > 1:
-            options |= {"procs": procs, "multisegment": True}
-        writer = index.writer(**options)
+        writer = build_writer(
+            index, procs=procs, limitmb=limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, codec=Codec()
+        )
         try:
             for doc in _documents(_records().order_by("pk").iterator(chunk_size=chunk_size)):
                 if procs > 1 and doc["doc_type"] == "record":

@@ -18,7 +18,7 @@ from itertools import pairwise
 from whoosh import formats
 from whoosh.system import pack_uint
 
-from archive.search.analysis import PAIR_SEPARATOR, TEXT_ANALYZER
+from archive.search.analysis import PAIR_SEPARATOR, index_tokens
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -27,7 +27,7 @@ PARAGRAPH_BREAK = "\n\n"
 def paragraph_tokens(text: str) -> tuple[str, ...]:
     """The analyzer's tokens for one paragraph, kept while the record's documents are
     written (a record's own document comes first, then each of its passages)."""
-    return tuple(t.text for t in TEXT_ANALYZER(text, mode="index"))
+    return tuple(index_tokens(text))
 
 
 def tokens(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The text analyzer: folding, stemming, CJK bigrams, Whoosh's tokenizer protocol, highlighting."""
 
 import pickle
+import random
 
 import pytest
 from django.utils.safestring import SafeString
@@ -14,6 +15,7 @@ from archive.search.analysis import (
     analyze,
     fold,
     highlight_html,
+    index_tokens,
     text_analyzer,
 )
 
@@ -124,6 +126,35 @@ def test_tokenizer_follows_whoosh_protocol():
     assert kept == [("Ab", "Ab"), ("联合", "联合"), ("合作", "合作")]
     with pytest.raises(TypeError):
         list(tokenizer(b"bytes"))
+
+
+# The alphabet of the generated texts: Latin with precomposed and combining accents, ligatures,
+# Cyrillic, Arabic, Han, kana with voicing marks, Hangul, variation selectors, soft hyphens and
+# zero-width joiners, full-width letters, apostrophes, hyphens, dots, digits and spaces.
+_MIXED = (
+    "aAbBzZéÉüÜßæœĳﬁﬂ\u0301\u0308ıİ"
+    "жЖщЯ"
+    "ئۇيغۇر"
+    "新疆乌鲁木齐联合作战"
+    "か\u3099きカ\u309aー"
+    "한국어"
+    "\ufe0f\U000e0100\u00ad\u200c\u200d\u2060ＵＳＡ０１"
+    "'’-.,;:!?()\"«»…0123456789"
+) + " " * 12
+
+
+def test_index_tokens_are_the_analyzers_tokens():
+    """The rebuild's fast path gives exactly the analyzer's index terms, on generated text
+    mixing every case the analyzer treats specially."""
+    rng = random.Random(20261202)
+    texts = ["".join(rng.choice(_MIXED) for _ in range(rng.randint(0, 80))) for _ in range(3000)]
+    texts += ["Ürümqi re-education camps", "China’s U.S. 联合 作 战", "ﬁrst Straße", ""]
+    checked = 0
+    for text in texts:
+        expected = [t.text for t in TEXT_ANALYZER(text, mode="index")]
+        assert index_tokens(text) == expected, text
+        checked += len(expected)
+    assert checked > 20_000
 
 
 # -- in a Whoosh index ------------------------------------------------------------------------
