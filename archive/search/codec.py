@@ -3,12 +3,13 @@ column at a time, and a term found in one document keeps its posting in the term
 instead of a block of its own. Whoosh's readers (and postings.py) read both layouts."""
 
 import struct
+from pickle import dumps
 
 from whoosh.codec import whoosh3
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
@@ -112,20 +113,24 @@ class FieldWriter(whoosh3.W3FieldWriter):
             self._single(btext, *first)
 
     def _single(self, btext, docnum, weight, value, length) -> None:
-        """The term entry W3 would write for a term in one document, its posting inlined
-        (what PostingsWriter.finish_postings does), without a postings writer."""
-        weight = _float32(weight)  # as stored in W3's array("f") of weights
-        info = whoosh3.W3TermInfo(
-            weight=weight,
-            df=1,
-            minlength=length or None,
-            maxlength=length or 0,
-            maxweight=max(0, weight),
-            minid=docnum,
-            maxid=docnum,
+        self._tindex.add(
+            pack_ushort(self._fieldid) + btext, single_entry(docnum, weight, value, length)
         )
-        _inline(info, (docnum,), (weight,), (value,))
-        self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
+
+
+_TERM_INFO = whoosh3.W3TermInfo._struct
+
+
+def single_entry(docnum: int, weight: float, value: bytes | None, length) -> bytes:
+    """The term entry W3 would write for a term in one document, its posting inlined: what
+    W3TermInfo.to_bytes gives for the term info PostingsWriter.finish_postings makes, packed
+    directly (a build writes hundreds of thousands of these; tests/search/test_codec.py)."""
+    weight = _float32(weight)  # as stored in W3's array("f") of weights
+    length_byte = length_to_byte(length) if length else 0
+    inlined = ((docnum,), (weight,), (value or b"",))
+    return _TERM_INFO.pack(
+        1, weight, 1, length_byte, length_byte, max(0, weight), docnum, docnum
+    ) + dumps(inlined, 2)
 
 
 def _add(writer, blocklimit: int, docnum: int, weight: float, value: bytes, length) -> None:

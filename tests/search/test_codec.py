@@ -1,14 +1,17 @@
 """The rebuild's codec and formats write what Whoosh's own would, only faster: every posting
 reads back the same through Whoosh's reader, and the columns are the same bytes."""
 
+import struct
+
 import pytest
 from whoosh import formats
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3Codec
 
 from archive.search import engine
 from archive.search.analysis import pairs_analyzer, text_analyzer
-from archive.search.codec import Codec
+from archive.search.codec import Codec, single_entry
 from archive.search.index_formats import ParagraphPairs, ParagraphPositions
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +106,27 @@ def test_paragraph_formats_on_every_seed_document(loaded_seeds):
                 )
                 checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize(
+    ("docnum", "weight", "value", "length"),
+    [
+        (0, 1.0, b"\x01", 7),
+        (41_237, 3.0, b"positions", 0),
+        (9, 0.1, None, None),
+        (5, 2.5, b"", 300_000),
+    ],
+)
+def test_a_single_posting_term_entry_is_w3s_bytes(docnum, weight, value, length):
+    stored = struct.unpack("f", struct.pack("f", weight))[0]  # W3 keeps weights as float32
+    info = whoosh3.W3TermInfo(
+        weight=stored,
+        df=1,
+        minlength=length or None,
+        maxlength=length or 0,
+        maxweight=max(0, stored),
+        minid=docnum,
+        maxid=docnum,
+    )
+    info.set_inlined((docnum,), (stored,), (value or b"",))
+    assert single_entry(docnum, weight, value, length) == info.to_bytes()
