@@ -289,15 +289,18 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
         seen = list(IndexQueue.objects.values_list("id", flat=True))
         path = _new_generation()
         index = whoosh_index.open_dir(str(path), schema=schema())
-        # A pool large enough to hold every posting avoids Whoosh's temporary sorted runs, which
-        # pickle every posting twice (docs/BENCHMARKS.md); per writer process.
-        writer = build_writer(
-            index, procs=procs, limitmb=limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, codec=Codec()
-        )
+        # Each writer process holds at most limitmb of postings, then writes them as a
+        # segment and goes on in a new one (build_writer.py).
+        options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, "codec": Codec()}
+        writer = build_writer(index, procs=procs, **options)
         try:
             for doc in _documents(_records().order_by("pk").iterator(chunk_size=chunk_size)):
                 if procs > 1 and doc["doc_type"] == "record":
                     _next_record(writer)
+                elif doc["doc_type"] == "record" and writer.is_full():
+                    # Between two records: each record's documents stay in one segment.
+                    writer.commit()
+                    writer = build_writer(index, **options)
                 writer.add_document(**doc)
                 report.documents += 1
                 report.records += doc["doc_type"] == "record"

@@ -152,10 +152,11 @@ HAYSTACK_CONNECTIONS = {
     },
 }
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
-# Memory budget per writer process for a full rebuild, by Whoosh's estimate of ~170 bytes per
-# posting (real use is about 60 % of it). When every posting of a process fits (about 60,000
-# passages per 2,048 MB; `rebuild_index --procs 2` splits them) Whoosh skips temporary sorted
-# runs, which made a rebuild about a quarter slower. The incremental writer keeps 256 MB.
+# Megabytes of postings each writer process of a full rebuild holds (archive/search/
+# build_writer.py estimates them; real use is close); past that it writes them as a segment
+# and starts another. 2,048 MB holds about 60,000 passages, so `rebuild_index --procs 2`
+# builds 100,000 in one segment per process, each process peaking near 1.7 GB. A smaller
+# server sets it lower and gets more segments, searched as one.
 ARCHIVE_REBUILD_LIMIT_MB = env_int("ARCHIVE_REBUILD_LIMIT_MB", 2048)
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # the outbox does this
 

@@ -8,6 +8,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from archive.search import engine
 from archive.search.build_writer import BuildWriter, build_writer
 from archive.search.codec import Codec
+from archive.search.evaluate import IndexView
 from archive.search.query import SearchParams, search
 from tests.search.helpers import ANONYMOUS, ids, indexed_record
 
@@ -46,19 +47,11 @@ def test_a_build_writes_the_bytes_whooshs_writer_writes(tmp_path, loaded_seeds):
     assert [name for name in stock if ours[name] != stock[name]] == []
 
 
-def test_a_build_writer_refuses_an_index_it_would_have_to_merge(tmp_path, loaded_seeds):
+def test_a_build_writer_needs_the_archive_codec(tmp_path):
     index = whoosh_index.create_in(str(tmp_path), engine.schema())
-    writer = index.writer(codec=Codec())
-    writer.add_document(**next(engine._documents(engine._records()[:1])))
-    writer.commit()
-    with pytest.raises(ValueError, match="new index"):
-        build_writer(index, codec=Codec())
-    (tmp_path / "empty").mkdir()
-    empty = whoosh_index.create_in(str(tmp_path / "empty"), engine.schema())
     with pytest.raises(ValueError, match="Codec"):
-        build_writer(empty, codec=W3Codec())
-    empty.writer().cancel()
-    index.writer().cancel()  # the refused writers released the index's lock
+        build_writer(index, codec=W3Codec())
+    index.writer().cancel()  # the refused writer released the index's lock
 
 
 @pytest.mark.parametrize("procs", [1, 2])
@@ -74,4 +67,37 @@ def test_a_rebuild_with_the_build_writer_answers_as_before(procs):
     after = search(ANONYMOUS, SearchParams(q='"sandcrest camp"', page_size=100))
     assert after.count == before.count == len(made)
     assert sorted(ids(after)) == sorted(r.public_id for r in made)
+    assert engine.status().in_sync
+
+
+def _segment_of_each_record() -> dict[str, set[int]]:
+    view = IndexView(engine.searcher(), engine.generation_key())
+    owners = view.column("record_id")
+    found: dict[str, set[int]] = {}
+    for index, end in enumerate(view.ends):
+        for docnum in range(view.leaves[index][1], end):
+            found.setdefault(owners[docnum], set()).add(index)
+    return found
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_build_past_its_memory_limit_writes_more_segments_and_answers_the_same(procs):
+    made = [
+        indexed_record(*[f"Paragraph {n} of account {i}, the marshgate camp." for n in range(8)])
+        for i in range(60)
+    ]
+    engine.rebuild(procs=procs)
+    one_segment_each = len(IndexView(engine.searcher(), engine.generation_key()).leaves)
+    before = search(ANONYMOUS, SearchParams(q='"marshgate camp" account', page_size=100))
+    engine.rebuild(procs=procs, limitmb=0.05)  # about 50 KB of postings per segment
+    segments = _segment_of_each_record()
+    assert len(IndexView(engine.searcher(), engine.generation_key()).leaves) > one_segment_each + 2
+    assert all(len(found) == 1 for found in segments.values())  # no record split
+    assert {str(r.pk) for r in made} <= set(segments)
+    after = search(ANONYMOUS, SearchParams(q='"marshgate camp" account', page_size=100))
+    assert after.count == before.count == len(made)
+    # Equal scores keep index order, which the segments change; the scores stay the same.
+    assert sorted((h.record.pk, round(h.score, 6)) for h in after.hits) == sorted(
+        (h.record.pk, round(h.score, 6)) for h in before.hits
+    )
     assert engine.status().in_sync

@@ -25,8 +25,8 @@ class Command(BaseCommand):
             "--limitmb",
             type=int,
             default=None,
-            help="Memory per writer process for sorting postings "
-            "(default: the ARCHIVE_REBUILD_LIMIT_MB setting).",
+            help="Megabytes of postings a writer process holds before it writes them as a "
+            "segment and starts another (default: the ARCHIVE_REBUILD_LIMIT_MB setting).",
         )
         parser.add_argument(
             "--if-empty",
