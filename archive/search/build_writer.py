@@ -43,7 +43,7 @@ class TermPool:
 
 
 class BuildWriter(SegmentWriter):
-    """A SegmentWriter for a new, empty index whose postings go to a TermPool."""
+    """A SegmentWriter whose postings go to a TermPool; it never merges."""
 
     def __init__(self, ix, limitmb: float = 128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
@@ -79,6 +79,7 @@ class BuildWriter(SegmentWriter):
         perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
         pool = self.pool
         pool_terms, size = pool.terms, 0
+        term_bytes, posting_bytes = TermPool.TERM_BYTES, TermPool.POSTING_BYTES
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
         self._check_fields(schema, fieldnames)
@@ -102,10 +103,10 @@ class BuildWriter(SegmentWriter):
                     postings = terms.get(btext)
                     if postings is None:
                         terms[btext] = [docnum, weight * fieldboost, vbytes]
-                        size += TermPool.TERM_BYTES + len(btext)
+                        size += term_bytes + len(btext)
                     else:
                         postings += (docnum, weight * fieldboost, vbytes)
-                    size += TermPool.POSTING_BYTES + len(vbytes or b"")
+                    size += posting_bytes + (len(vbytes) if vbytes else 0)
             customval = fields.get(f"_stored_{fieldname}", value)
             perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
             column = field.column_type
