@@ -44,6 +44,7 @@ import json
 import os
 import platform
 import random
+import resource
 import secrets
 import shutil
 import signal
@@ -270,12 +271,16 @@ class Servers:
 
     def pids(self) -> list[int]:
         """Every process of ours: gunicorn's master and workers, the index worker."""
-        out = []
-        for process in self.processes:
-            out.append(process.pid)
+        return [pid for pids in self.roles().values() for pid in pids]
+
+    def roles(self) -> dict[str, list[int]]:
+        """{"worker": the index worker, "web": gunicorn's master and workers}."""
+        out = {}
+        for name, process in zip(("worker", "web"), self.processes, strict=True):
+            out[name] = [process.pid]
             children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
             if children.exists():
-                out += [int(pid) for pid in children.read_text().split()]
+                out[name] += [int(pid) for pid in children.read_text().split()]
         return out
 
 
@@ -291,6 +296,19 @@ def rss_mb(pids: list[int]) -> dict[int, float]:
     return out
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds the processes have used (those still running)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def busy_cores_since(start: tuple[float, float]) -> float:
     """Cores in use on the whole machine since `start` = (time.monotonic(), busy seconds)."""
     now, busy = time.monotonic(), search_bench.machine_busy_seconds()
@@ -302,8 +320,16 @@ def busy_cores_since(start: tuple[float, float]) -> float:
 
 
 def run_wrk(
-    base: str, endpoint: str, paths: list[str], users: int, seconds: int, data_dir, pace: float = 0
+    base: str,
+    endpoint: str,
+    paths: list[str],
+    users: int,
+    seconds: int,
+    data_dir,
+    pace: float = 0,
+    roles: dict[str, list[int]] | None = None,
 ) -> dict:
+    """One wrk run; `roles` ({name: pids}) get their share of the CPU reported, as does wrk."""
     listing = data_dir / f"load-paths-{endpoint}.txt"
     listing.write_text("".join(f"{ENDPOINTS[endpoint]}?{p}\n" for p in paths))
     threads = min(2, users)
@@ -327,9 +353,21 @@ def run_wrk(
         str(LUA),
         base,
     ]
+    roles = roles or {}
+    before = {name: cpu_seconds(pids) for name, pids in roles.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = (time.monotonic(), search_bench.machine_busy_seconds())
     done = subprocess.run(command, capture_output=True, text=True, env=env)  # noqa: S603
     cores = busy_cores_since(started)
+    wall = time.monotonic() - started[0]
+    # Only wrk ends (and is waited for) during the run, so the children's usage grew by its.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    by_role = {
+        name: round((cpu_seconds(pids) - before[name]) / wall, 2) for name, pids in roles.items()
+    }
+    by_role["wrk"] = round(
+        (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / wall, 2
+    )
     line = next((x for x in done.stdout.splitlines() if x.startswith("LOADJSON ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
@@ -352,6 +390,7 @@ def run_wrk(
         "p99_ms": round(raw["p99_us"] / 1000, 1),
         "max_ms": round(raw["max_us"] / 1000, 1),
         "busy_cores": cores,
+        "cores_by_role": by_role,
     }
 
 
@@ -585,7 +624,10 @@ def run(args, data_dir: Path, log) -> dict:
                     + f", {args.duration} s, {args.editors} editors …"
                 )
                 editors = start_editors(args, data_dir)
-                run = run_wrk(servers.base, endpoint, paths, users, args.duration, data_dir, pace)
+                roles = servers.roles() | {"editors": [p.pid for p, _ in editors]}
+                run = run_wrk(
+                    servers.base, endpoint, paths, users, args.duration, data_dir, pace, roles
+                )
                 edited = stop_editors(editors)
                 run["edits"] = len(edited["edits"])
                 run["edit_failures"] = edited["failures"]
@@ -598,7 +640,8 @@ def run(args, data_dir: Path, log) -> dict:
                 log(
                     f"  {run['per_second']:.1f}/s, p50 {run['p50_ms']:.0f} ms, p95 "
                     f"{run['p95_ms']:.0f} ms, errors {run['errors']}, edits {run['edits']} "
-                    f"({len(run['edit_failures'])} failed), busy cores {run['busy_cores']}"
+                    f"({len(run['edit_failures'])} failed), busy cores {run['busy_cores']} "
+                    f"{run['cores_by_role']}"
                 )
         log("checking every edit in the database and the index …")
         edits = [e for r in runs for e in r.pop("all_edits")]

@@ -10,8 +10,8 @@ files are the same bytes as Whoosh's writer makes with the same codec
 
 Memory stays bounded: when the postings held reach the writer's `limitmb`, the build writes
 what it has as a segment and goes on in a new one (between records, so each record's
-documents stay in one segment). A build writer never merges: merging reads segments back
-through the pool, and that is Whoosh's own writer's business (the index worker's).
+documents stay in one segment). A build writer never merges; the index worker's writer, which
+does, is a BuildWriter too (merging.TierWriter).
 """
 
 from whoosh.multiproc import MpWriter, SubWriterTask

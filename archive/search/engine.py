@@ -26,12 +26,12 @@ from django.conf import settings
 from django.db import transaction
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import Term
+from whoosh.query import Or, Term
 
 from archive.models import IndexQueue, Record
 from archive.search.build_writer import build_writer
 from archive.search.codec import Codec
-from archive.search.merging import merge_tiers
+from archive.search.merging import TierWriter
 from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
@@ -237,17 +237,17 @@ def apply_queue(batch_size: int = 2000) -> int:
         if not rows:
             return 0
         record_ids = {record_id for _, record_id in rows}
-        writer = open_index().writer(limitmb=WRITER_LIMIT_MB, codec=Codec())
+        writer = TierWriter(open_index(), limitmb=WRITER_LIMIT_MB, codec=Codec())
         try:
-            for record_id in record_ids:
-                writer.delete_by_term("record_id", str(record_id))
+            # One query, not one per record: Whoosh opens a reader of every segment for each.
+            writer.delete_by_query(Or([Term("record_id", str(pk)) for pk in sorted(record_ids)]))
             for doc in _documents(_records(record_ids)):
                 writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise
         _crash_point("before-index-commit")
-        writer.commit(mergetype=merge_tiers)
+        writer.commit()  # merging in tiers (merging.py)
         _crash_point("after-index-commit")
         # Only the rows read above: rows queued meanwhile describe newer changes.
         IndexQueue.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()

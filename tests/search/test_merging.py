@@ -2,13 +2,17 @@
 segment stays, small segments merge in tiers, dead ones go, and searches see no change."""
 
 import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import NO_MERGE, OPTIMIZE
 
 from archive.search import engine
+from archive.search.codec import Codec
 from archive.search.evaluate import IndexView
-from archive.search.merging import MERGE_FACTOR
+from archive.search.merging import MERGE_FACTOR, TierWriter
 from archive.search.query import SearchParams, search
 from archive.services.records import PassageInput, record_set_passages
 from tests.search.helpers import ANONYMOUS, find, ids, indexed_record
+from tests.search.test_build_writer import _segment_files
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +70,51 @@ def test_a_multi_process_rebuild_keeps_each_record_in_one_segment():
             segment_of.setdefault(owners[docnum], set()).add(index)
     assert all(len(found) == 1 for found in segment_of.values())
     assert {str(r.pk) for r in made} <= set(segment_of)
+
+
+def _merged_files(path, make_writer, docs: list[dict], deleted: list[str]) -> dict[str, bytes]:
+    """Four segments (some documents then deleted), merged into one by `make_writer` along
+    with two new documents; the files of the one segment left."""
+    path.mkdir()
+    index = whoosh_index.create_in(str(path), engine.schema())
+    chunk = len(docs) // 4
+    for start in range(0, 4 * chunk, chunk):
+        writer = index.writer(codec=Codec(), compound=False)
+        for doc in docs[start : start + chunk]:
+            writer.add_document(**doc)
+        writer.commit(mergetype=NO_MERGE)
+    writer = index.writer(codec=Codec(), compound=False)
+    for record_id in deleted:
+        writer.delete_by_term("record_id", record_id)
+    writer.commit(mergetype=NO_MERGE)
+    writer = make_writer(whoosh_index.open_dir(str(path)))
+    for doc in docs[4 * chunk :]:
+        writer.add_document(**doc)
+    writer.commit(mergetype=OPTIMIZE)
+    return _segment_files(path)
+
+
+def test_the_workers_merge_writes_the_bytes_whooshs_writer_writes(tmp_path, loaded_seeds):
+    # Terms in blocks of 128 and a remainder, in one document (inlined), in deleted
+    # documents only; exact fields without values; renumbering with and without deletions.
+    for i in range(300):
+        indexed_record(f"Account {i}: the camp guards took every phone at the checkpoint.")
+    docs = list(engine._documents(engine._records().order_by("pk")))
+    records = [doc["record_id"] for doc in docs if doc["doc_type"] == "record"]
+    # From the first and the last of the four segments; the middle two keep every document.
+    deleted = records[1:40:3] + records[-12:-6]
+    stock = _merged_files(
+        tmp_path / "stock",
+        lambda ix: ix.writer(codec=Codec(), compound=False),
+        docs,
+        deleted,
+    )
+    ours = _merged_files(
+        tmp_path / "ours",
+        lambda ix: TierWriter(ix, codec=Codec(), compound=False),
+        docs,
+        deleted,
+    )
+    assert {"trm", "pst"} <= set(stock) and sum(map(len, stock.values())) > 1_000_000
+    assert ours.keys() == stock.keys()
+    assert [name for name in stock if ours[name] != stock[name]] == []
