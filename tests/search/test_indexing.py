@@ -280,3 +280,36 @@ def test_rebuild_if_empty_also_replaces_a_generation_written_by_older_code():
     assert "older version" in out.getvalue()
     assert engine.current_generation() != before and engine.schema_is_current()
     assert find("Hikvision").count > 0
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("own_session", [True, False])
+def test_the_worker_gives_way_to_searches(search_index, own_session):
+    """Niceness 10, and for its CPU group too when it runs in a session of its own (as a
+    systemd unit does); never for a group it shares with others (`make serve`'s)."""
+    ours = Path("/proc/self/autogroup").read_text()
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "index_worker", "--poll", "0.05"],
+        cwd=ROOT,
+        env={**process_env(search_index), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=own_session,
+    )
+    try:
+        assert worker.stdout.readline().strip() == "index worker running"
+        assert _niceness(worker.pid) == 10
+        group = Path(f"/proc/{worker.pid}/autogroup").read_text()
+        if own_session:
+            assert group != ours and group.split()[-1] == "10"
+        else:
+            assert group == ours and Path("/proc/self/autogroup").read_text() == ours
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
