@@ -1,6 +1,7 @@
 """Whoosh's own codec (W3), written faster: the postings writer reads document lengths a
-column at a time, and a term found in one document keeps its posting in the term's entry
-instead of a block of its own. Whoosh's readers (and postings.py) read both layouts."""
+column at a time, a term found in one document keeps its posting in the term's entry
+instead of a block of its own, and the term table is written in batches (term_index.py).
+Whoosh's readers (and postings.py) read both layouts."""
 
 import struct
 from pickle import dumps
@@ -10,6 +11,8 @@ from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from archive.search.term_index import TermIndexWriter
 
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
@@ -37,6 +40,17 @@ class _Lengths:
 
 
 class FieldWriter(whoosh3.W3FieldWriter):
+    def __init__(self, codec, storage, segment):
+        """W3FieldWriter's, with the term table written by term_index.TermIndexWriter."""
+        self._codec, self._storage, self._segment = codec, storage, segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._tindex = TermIndexWriter(self._create_file(whoosh3.W3Codec.TERMS_EXT))
+        self._fieldmap = self._tindex.extras["fieldmap"] = {}
+        self._postfile = self._create_file(whoosh3.W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
+
     def add_postings(self, schema, lengths, items):
         """Whoosh's base add_postings with its per-posting calls written out: it looked up
         the document's field length through a column reader for every posting (12 % of a
@@ -127,10 +141,35 @@ def single_entry(docnum: int, weight: float, value: bytes | None, length) -> byt
     directly (a build writes hundreds of thousands of these; tests/search/test_codec.py)."""
     weight = _float32(weight)  # as stored in W3's array("f") of weights
     length_byte = length_to_byte(length) if length else 0
-    inlined = ((docnum,), (weight,), (value or b"",))
     return _TERM_INFO.pack(
         1, weight, 1, length_byte, length_byte, max(0, weight), docnum, docnum
-    ) + dumps(inlined, 2)
+    ) + _inlined_pickle(docnum, weight, value or b"")
+
+
+# What follows the weight in dumps(((0,), (0.0,), (value,)), 2), per value: the rest does not
+# depend on the document number or weight (ints and floats are not memoized). Pairs' values
+# are few (a count), so a few hundred cover nearly every entry.
+_PICKLE_TAILS: dict[bytes, bytes] = {}
+_PICKLE_HEAD_LENGTH = 19  # PROTO 2, K 0, TUPLE1 BINPUT 0, G and 8 bytes, TUPLE1 BINPUT 1
+_DOUBLE = struct.Struct(">d")
+
+
+def _inlined_pickle(docnum: int, weight: float, value: bytes) -> bytes:
+    """dumps(((docnum,), (weight,), (value,)), 2), assembled from its parts."""
+    if not 0 <= docnum < 2**31:
+        return dumps(((docnum,), (weight,), (value,)), 2)
+    tail = _PICKLE_TAILS.get(value)
+    if tail is None:
+        if len(_PICKLE_TAILS) >= 512:  # values that vary (positions): not worth keeping
+            return dumps(((docnum,), (weight,), (value,)), 2)
+        tail = _PICKLE_TAILS[value] = dumps(((0,), (0.0,), (value,)), 2)[_PICKLE_HEAD_LENGTH:]
+    if docnum < 256:
+        number = b"K" + docnum.to_bytes(1, "little")
+    elif docnum < 65536:
+        number = b"M" + docnum.to_bytes(2, "little")
+    else:
+        number = b"J" + docnum.to_bytes(4, "little")
+    return b"\x80\x02" + number + b"\x85q\x00G" + _DOUBLE.pack(weight) + b"\x85q\x01" + tail
 
 
 def _add(writer, blocklimit: int, docnum: int, weight: float, value: bytes, length) -> None:

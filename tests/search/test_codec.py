@@ -115,6 +115,13 @@ def test_paragraph_formats_on_every_seed_document(loaded_seeds):
         (41_237, 3.0, b"positions", 0),
         (9, 0.1, None, None),
         (5, 2.5, b"", 300_000),
+        # Each size of pickled document number, and a value too long for one pickle opcode.
+        (255, 1.0, b"\x00\x00\x00\x01", 12),
+        (256, 1.0, b"\x00\x00\x00\x01", 12),
+        (65_535, 7.0, b"\x00\x00\x00\x07", 40),
+        (65_536, 7.0, b"\x00\x00\x00\x07", 40),
+        (2**31 - 1, 1.0, b"x" * 300, 1),
+        (2**31, 1.0, b"x" * 300, 1),
     ],
 )
 def test_a_single_posting_term_entry_is_w3s_bytes(docnum, weight, value, length):
