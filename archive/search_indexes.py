@@ -1,9 +1,9 @@
 """haystack index declarations: one document per record and one per passage.
 
-Record documents carry the whole text, the filters and the facets: searches, counts and
-facets run on them, so counts are of records. Passage documents let a hit name its ¶.
-Both carry the access tokens of archive.permissions, so the engine query enforces who may
-see what.
+Record documents carry the whole text (as counted words), the filters and the facets:
+searches, counts and facets run on them, so counts are of records. Passage documents let a
+hit name its ¶ and hold the positions that phrases are matched with. Both carry the access
+tokens of archive.permissions, so the engine query enforces who may see what.
 """
 
 from haystack import indexes
@@ -12,7 +12,13 @@ from archive import permissions
 from archive.dates import period_end
 from archive.models import Passage, Record
 from archive.models.vocabulary import SEARCH_FIELD
-from archive.search.fields import ArchivePairsField, ArchiveTextField, ExactField, ExactMultiField
+from archive.search.fields import (
+    ArchivePairsField,
+    ArchiveTextField,
+    ArchiveWordsField,
+    ExactField,
+    ExactMultiField,
+)
 
 # Index field name per term kind: the query language's field prefixes use the same names.
 TAG_FIELDS = SEARCH_FIELD
@@ -30,7 +36,10 @@ def event_years(record: Record) -> list[int]:
 
 
 class RecordIndex(indexes.SearchIndex, indexes.Indexable):
-    text = ArchiveTextField(document=True)  # the title, then every passage
+    # haystack wants the same document field in every index; a record's is left out (None),
+    # its words go to `words`, which keeps no positions.
+    text = ArchiveTextField(document=True, null=True)
+    words = ArchiveWordsField()  # the title, then every passage
     title = ArchiveTextField(model_attr="title")  # phrases are matched in it or in a passage
     doc_type = ExactField()
     record_id = ExactField()
@@ -65,7 +74,8 @@ class RecordIndex(indexes.SearchIndex, indexes.Indexable):
         for term in [*record.tags.all(), *(t for p in passages for t in p.tags.all())]:
             tags[TAG_FIELDS[term.kind]].add(term.slug)
         data.update({field: sorted(slugs) for field, slugs in tags.items()})
-        data["text"] = "\n\n".join([record.title, *(p.text for p in passages)])
+        data["words"] = "\n\n".join([record.title, *(p.text for p in passages)])
+        data["text"] = None
         return data
 
     def prepare_doc_type(self, record):

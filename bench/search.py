@@ -25,8 +25,9 @@ Steps
 4. Query latency of a fixed mix of 20 queries, without facet selections and with three
    (org, technology, year: values taken from the query's own facets so results stay
    non-empty), (a) through GET /api/v1/search/ as an anonymous user (django.test.Client,
-   in-process) and (b) raw Whoosh on the same index with the same compiled query, the same
-   access + doc_type + selection filter and the same eight facet groupings, limit 20.
+   in-process) and (b) raw Whoosh on the same index with the same compiled query (as
+   Whoosh reads it: evaluate.for_whoosh), the same access + doc_type + selection filter
+   and the same eight facet groupings, limit 20.
    One warm-up pass, then --reps timed passes; a/b is our overhead. One more untimed pass
    with timers around the search pipeline shows where the endpoint's time goes.
 5. Peak memory (ru_maxrss) of this process and of each rebuild child.
@@ -659,7 +660,7 @@ class RawWhoosh:
 
         from archive.search import engine
         from archive.search import query as archive_query
-        from archive.search.evaluate import IndexView
+        from archive.search.evaluate import IndexView, for_whoosh
         from archive.search.query_language import parse
         from archive.search.vocabulary import search_vocabulary
 
@@ -668,7 +669,11 @@ class RawWhoosh:
         # The same allowed record documents as the endpoint (archive.permissions' rule).
         view = IndexView(engine.searcher(), engine.generation_key())
         self.allowed = view.searcher_numbers(archive_query.allowed_records(view, AnonymousUser()))
-        self.compile = lambda q: archive_query.Compiler(search_vocabulary()).compile(parse(q).node)
+        # What the endpoint's evaluator means by the query (record words; phrases in a title
+        # or within a passage), as a Whoosh query.
+        self.compile = lambda q: for_whoosh(
+            archive_query.Compiler(search_vocabulary()).compile(parse(q).node)
+        )
 
     def prepare(self, q: str, filters: dict[str, str]):
         wq = self.wq

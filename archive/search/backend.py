@@ -13,7 +13,7 @@ from whoosh.fields import COLUMN, DATETIME, KEYWORD, STORED, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 
 from archive.search.analysis import pairs_analyzer, text_analyzer
-from archive.search.index_formats import ParagraphPairs, ParagraphPositions
+from archive.search.index_formats import ParagraphFrequency, ParagraphPairs, ParagraphPositions
 
 LIST_SEPARATOR = "\x1f"
 
@@ -78,6 +78,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             elif field.field_type == "archive_text":
                 schema[name] = TEXT(analyzer=text_analyzer(), stored=False, phrase=True)
                 schema[name].format = ParagraphPositions(field_boost=1.0)
+            elif field.field_type == "archive_words":
+                # A record's words without positions: its phrases are matched in its
+                # passages and title, so positions here were written and never read.
+                schema[name] = TEXT(analyzer=text_analyzer(), stored=False, phrase=False)
+                schema[name].format = ParagraphFrequency(field_boost=1.0)
             elif field.field_type == "archive_pairs":
                 schema[name] = TEXT(analyzer=pairs_analyzer(), stored=False, phrase=False)
                 schema[name].format = ParagraphPairs(field_boost=1.0)

@@ -26,7 +26,8 @@ from archive.search.analysis import pairs
 from archive.search.scoring import FIXED_AVERAGE_LENGTH
 
 K1, B = 1.2, 0.75
-TEXT_FIELD = "text"
+TEXT_FIELD = "text"  # what the Compiler searches; in a passage, its words with positions
+WORDS_FIELD = "words"  # a record's words (title and passages), counted, without positions
 PAIRS_FIELD = "pairs"
 TITLE_FIELD = "title"
 MAX_PREFIX_TERMS = 2000  # a wildcard reads at most this many terms' posting lists
@@ -400,7 +401,8 @@ class Evaluator:
         self.view = view
         self.allowed = allowed  # record documents, or passage documents at level "passage"
         self.level = level
-        self.text_field = TEXT_FIELD
+        # The Compiler's text field, as this level's documents hold it.
+        self.text_field = WORDS_FIELD if level == "record" else TEXT_FIELD
         self._norms = None
         self.among = allowed if len(allowed) <= SMALL_SCOPE else None
 
@@ -409,12 +411,13 @@ class Evaluator:
 
     def evaluate(self, q: wq.Query) -> dict[int, float]:
         if isinstance(q, wq.Term):
-            return self.term(q.fieldname, q.text)
+            return self.term(self._field(q.fieldname), q.text)
         if isinstance(q, wq.Phrase):
             return self.phrase(q.fieldname, list(q.words), q.slop)
         if isinstance(q, wq.Prefix):
-            terms = self.view.expand_prefix(q.fieldname, q.text)
-            return self.union(self.term(q.fieldname, t) for t in terms)
+            fieldname = self._field(q.fieldname)
+            terms = self.view.expand_prefix(fieldname, q.text)
+            return self.union(self.term(fieldname, t) for t in terms)
         if isinstance(q, wq.And):
             positive = [s for s in q.subqueries if not isinstance(s, wq.Not)]
             negative = [s.query for s in q.subqueries if isinstance(s, wq.Not)]
@@ -427,6 +430,9 @@ class Evaluator:
         if isinstance(q, wq.Every):
             return dict.fromkeys(self.allowed, 0.0)
         raise TypeError(f"cannot evaluate {type(q).__name__}")
+
+    def _field(self, fieldname: str) -> str:
+        return self.text_field if fieldname == TEXT_FIELD else fieldname
 
     def intersect(self, positive: list, negative: list) -> dict[int, float]:
         if not positive:
@@ -537,6 +543,26 @@ class Evaluator:
             if reach:
                 out[d] = len(reach)
         return out
+
+
+def for_whoosh(q: wq.Query) -> wq.Query:
+    """The same query for Whoosh's own searcher over record documents, meaning what the
+    Evaluator makes of it: words in a record's `words`, and a phrase in its title or within
+    one of its passages (Whoosh's NestedParent: a record's passages follow its document in
+    its segment). The tests hold the Evaluator to it, and bench/search.py times it as raw
+    Whoosh."""
+    if isinstance(q, wq.Term | wq.Prefix) and q.fieldname == TEXT_FIELD:
+        return type(q)(WORDS_FIELD, q.text, boost=q.boost)
+    if isinstance(q, wq.Phrase) and q.fieldname == TEXT_FIELD:
+        in_a_passage = wq.NestedParent(
+            wq.Term("doc_type", "record"), wq.Phrase(TEXT_FIELD, q.words, slop=q.slop)
+        )
+        return wq.Or([wq.Phrase(TITLE_FIELD, q.words, slop=q.slop), in_a_passage])
+    if isinstance(q, wq.Not):
+        return wq.Not(for_whoosh(q.query))
+    if isinstance(q, wq.And | wq.Or):
+        return type(q)([for_whoosh(s) for s in q.subqueries], boost=q.boost)
+    return q
 
 
 def _follow(reach: list[int], nexts, slop: int) -> list[int]:

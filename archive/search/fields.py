@@ -29,6 +29,12 @@ class ArchiveTextField(indexes.CharField):
     field_type = "archive_text"
 
 
+class ArchiveWordsField(indexes.CharField):
+    """A record's full text with the archive analyzer, counted without positions."""
+
+    field_type = "archive_words"
+
+
 class ArchivePairsField(indexes.CharField):
     """Adjacent token pairs of the text (analysis.PairFilter), for fast exact phrases."""
 

@@ -1,11 +1,11 @@
-"""Posting formats for the text and pairs fields that analyze each paragraph once.
+"""Posting formats for the words, text and pairs fields that analyze each paragraph once.
 
-A passage's words are indexed three times: in its record's document (title plus every
-passage), in its own document, and as the pairs of adjacent words. Whoosh's formats run the
-analyzer for each, so a rebuild analyzed every paragraph three times, about a fifth of its
-time (docs/BENCHMARKS.md). These formats take the tokens from a small cache of analyzed
-paragraphs instead and write exactly what Whoosh's Positions and Frequency formats write
-for the archive analyzer's tokens.
+A passage's words are indexed three times: in its record's document (`words`: title plus
+every passage), in its own document (`text`), and as the pairs of adjacent words. Whoosh's
+formats run the analyzer for each, so a rebuild analyzed every paragraph three times, about
+a fifth of its time (docs/BENCHMARKS.md). These formats take the tokens from a small cache
+of analyzed paragraphs instead and write exactly what Whoosh's Positions and Frequency
+formats write for the archive analyzer's tokens.
 
 Splitting a text at blank lines does not change its tokens: no token holds a line break
 (analysis._TOKEN_RE), and positions simply continue from one paragraph to the next.
@@ -52,6 +52,16 @@ class ParagraphPositions(formats.Positions):
         boost = self.field_boost
         encode = self.encode
         return ((w, len(p), len(p) * boost, encode(p)) for w, p in poses.items())
+
+
+class ParagraphFrequency(formats.Frequency):
+    """formats.Frequency for the archive text analyzer: a record's words, counted without
+    positions (phrases are matched in passages and titles, whose fields keep them)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        counts = Counter(tokens(value))
+        boost = self.field_boost
+        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
 
 
 class ParagraphPairs(formats.Frequency):

@@ -16,7 +16,7 @@ from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
 from archive.search import answers, engine, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
-from archive.search.evaluate import Evaluator, IndexView, LRUCache
+from archive.search.evaluate import TEXT_FIELD, WORDS_FIELD, Evaluator, IndexView, LRUCache
 from archive.search.facets import (
     FACET_INDEX_FIELD,
     FACETS,
@@ -38,7 +38,7 @@ from archive.search.query_language import (
 from archive.search.scoring import LocalExpansion
 from archive.search.vocabulary import SearchVocabulary, search_vocabulary
 
-TEXT = "text"
+TEXT = TEXT_FIELD  # the Evaluator reads it as records' `words` and passages' `text`
 WORD_RE = re.compile(r"\w+")
 PAGE_SIZE = 20
 PASSAGES_PER_RECORD = 3
@@ -568,7 +568,7 @@ def _suggest(s, view, allowed, params, node, vocabulary: SearchVocabulary) -> st
     """
     words = [leaf for leaf in positive_leaves(node) if isinstance(leaf, Word) and not leaf.prefix]
     known = list(vocabulary.by_spelling)
-    corrector = s.corrector(TEXT)
+    corrector = s.corrector(WORDS_FIELD)  # every record's words, titles included
     compiler = Compiler(vocabulary)
     allowed = allowed & _selected(view, params.filters)
     for word in words[:MAX_SUGGEST_WORDS]:
@@ -623,7 +623,7 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
         return []
     hits = s.more_like(
         docnum,
-        TEXT,
+        WORDS_FIELD,
         text=record.canonical_text(),
         top=limit + 1,
         numterms=25,

@@ -12,7 +12,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from archive.search import engine
 from archive.search.analysis import pairs_analyzer, text_analyzer
 from archive.search.codec import Codec, single_entry
-from archive.search.index_formats import ParagraphPairs, ParagraphPositions
+from archive.search.index_formats import ParagraphFrequency, ParagraphPairs, ParagraphPositions
 
 pytestmark = pytest.mark.django_db
 
@@ -91,13 +91,18 @@ def test_paragraph_formats_give_whooshs_word_values(text):
     assert sorted(ParagraphPairs().word_values(text, None)) == sorted(
         formats.Frequency().word_values(text, pairs_analyzer())
     )
+    assert sorted(ParagraphFrequency().word_values(text, None)) == sorted(
+        formats.Frequency().word_values(text, text_analyzer())
+    )
 
 
 def test_paragraph_formats_on_every_seed_document(loaded_seeds):
-    checked = 0
+    checked, doc_fields = 0, set()
     for doc in engine._documents(engine._records().order_by("pk")):
+        doc_fields |= doc.keys()
         for fieldname, stock, ours, analyzer in (
             ("text", formats.Positions(), ParagraphPositions(), text_analyzer()),
+            ("words", formats.Frequency(), ParagraphFrequency(), text_analyzer()),
             ("pairs", formats.Frequency(), ParagraphPairs(), pairs_analyzer()),
         ):
             if fieldname in doc:
@@ -105,7 +110,7 @@ def test_paragraph_formats_on_every_seed_document(loaded_seeds):
                     stock.word_values(doc[fieldname], analyzer)
                 )
                 checked += 1
-    assert checked > 100
+    assert checked > 100 and "words" in doc_fields
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from archive.search import engine, postings
-from archive.search.evaluate import Evaluator, IndexView
+from archive.search.evaluate import Evaluator, IndexView, for_whoosh
 from archive.search.query import Compiler, allowed_records
 from archive.search.query_language import parse
 from archive.search.vocabulary import search_vocabulary
@@ -40,7 +40,7 @@ def _whoosh_and_ours(user, q: str):
     s = engine.searcher()
     view = IndexView(s, engine.generation_key())
     allowed = allowed_records(view, user)
-    found = s.search(compiled, filter=view.searcher_numbers(allowed), limit=None)
+    found = s.search(for_whoosh(compiled), filter=view.searcher_numbers(allowed), limit=None)
     theirs = {docnum: score for score, docnum in found.top_n}
     ours = Evaluator(view, allowed).run(compiled)
     # In Whoosh's numbers; the view orders segments its own way (evaluate.IndexView).
