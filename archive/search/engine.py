@@ -9,7 +9,9 @@ Layout under settings.ARCHIVE_INDEX_DIR:
     writer.lock         flock held by whoever writes: the worker per batch, rebuild throughout
 """
 
+import copy
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -29,12 +31,14 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Or, Term
 
 from archive.models import IndexQueue, Record
+from archive.search import pair_words
 from archive.search.build_writer import build_writer
 from archive.search.codec import Codec
 from archive.search.merging import TierWriter
 from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
+PAIRS_FIELD = "pairs"
 CRASH_POINT_ENV = "ARCHIVE_INDEX_CRASH_POINT"  # fault injection for the crash-recovery test
 
 
@@ -57,6 +61,23 @@ def _haystack():
 
 def schema():
     return _haystack()[1]
+
+
+def generation_schema(path: Path):
+    """The schema a generation is written and read with: the code's, with the pairs the
+    generation keeps (pair_words.py). Writers, readers and a rebuild's other processes (from
+    the index's table of contents) all use it, so a pair is looked up only where written."""
+    return _generation_schema(str(path))
+
+
+@functools.lru_cache(maxsize=16)  # a generation's words never change; its name is unique
+def _generation_schema(path: str):
+    words = pair_words.load(Path(path))
+    if words is None:
+        return schema()
+    made = copy.deepcopy(schema())
+    made[PAIRS_FIELD].format.words = words
+    return made
 
 
 _held = threading.local()
@@ -130,12 +151,14 @@ def schema_is_current() -> bool:
     return stored.exists() and stored.read_text().strip() == schema_fingerprint()
 
 
-def _new_generation() -> Path:
+def _new_generation(words: frozenset[str] | None = None) -> Path:
+    """A new, empty generation keeping the pairs of `words` (None: every pair)."""
     path = (
         index_root() / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
     )
     path.mkdir(parents=True)
-    whoosh_index.create_in(str(path), schema())
+    pair_words.save(path, words)
+    whoosh_index.create_in(str(path), generation_schema(path))
     (path / SCHEMA_FILE).write_text(schema_fingerprint() + "\n")
     return path
 
@@ -157,7 +180,7 @@ def open_index():
     path = current_generation()
     cached = getattr(_local, "index", None)
     if cached is None or cached[0] != path:
-        _local.index = (path, _storage(path).open_index(schema=schema()))
+        _local.index = (path, _storage(path).open_index(schema=generation_schema(path)))
         _local.searcher = None
     return _local.index[1]
 
@@ -287,8 +310,8 @@ def rebuild(*, chunk_size: int = 1000, procs: int = 1, limitmb: int | None = Non
         # Rows visible now are reflected in what we are about to read; rows that commit later
         # stay queued and are applied to the new generation afterwards (applying is idempotent).
         seen = list(IndexQueue.objects.values_list("id", flat=True))
-        path = _new_generation()
-        index = whoosh_index.open_dir(str(path), schema=schema())
+        path = _new_generation(pair_words.choose(pair_words.sample()))
+        index = whoosh_index.open_dir(str(path), schema=generation_schema(path))
         # Each writer process holds at most limitmb of postings, then writes them as a
         # segment and goes on in a new one (build_writer.py).
         options = {"limitmb": limitmb or settings.ARCHIVE_REBUILD_LIMIT_MB, "codec": Codec()}

@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.reading import SegmentReader
 
 from archive.search import postings
-from archive.search.analysis import pairs
+from archive.search.analysis import PAIR_SEPARATOR, pairs
 from archive.search.scoring import FIXED_AVERAGE_LENGTH
 
 K1, B = 1.2, 0.75
@@ -189,6 +189,8 @@ class IndexView:
         self._set_leaves(self.leaves)
         self.all_leaves = self.leaves  # columns and norms always cover every document
         self.whole = self
+        # The frequent words whose pairs this generation indexes (None: every pair).
+        self.pair_words = getattr(searcher.schema[PAIRS_FIELD].format, "words", None)
 
     def searcher_numbers(self, docnums) -> set[int]:
         """These documents as the searcher the view was made from numbers them."""
@@ -215,6 +217,7 @@ class IndexView:
         part._set_leaves(self.leaves[start:stop])
         part.state = ("part", *part.state)
         part.all_leaves, part.whole = self.all_leaves, self.whole
+        part.pair_words = self.pair_words
         return part
 
     # -- posting lists -------------------------------------------------------------------------
@@ -506,12 +509,19 @@ class Evaluator:
             scope = self.view.filter_ids("doc_type", "passage")
         if slop > 1:
             return self.positional(fieldname, words, slop, scope)
-        # Adjacent words: the pair terms narrow the candidates to (nearly) the answer.
+        # Adjacent words: the pair terms narrow the candidates to (nearly) the answer. Where
+        # a pair was not indexed, one of its words is rare (pair_words.py) and its own list
+        # narrows them instead.
         among = self.among if self.level == "passage" else None
+        indexed, rare = _pair_terms(words, self.view.pair_words)
         lists = sorted(
-            (self.view.postings(PAIRS_FIELD, p, among=among) for p in set(pairs(words))), key=len
+            [
+                *(self.view.postings(PAIRS_FIELD, p, among=among) for p in indexed),
+                *(self.view.postings(fieldname, w, among=among) for w in rare),
+            ],
+            key=len,
         )
-        if len(words) == 2:
+        if len(words) == 2 and not rare:
             return {d: int(tf) for d, tf in lists[0].items() if d in scope}
         candidates = {d for d in lists[0] if d in scope}
         for other in lists[1:]:
@@ -543,6 +553,19 @@ class Evaluator:
             if reach:
                 out[d] = len(reach)
         return out
+
+
+def _pair_terms(words: list[str], frequent: frozenset[str] | None) -> tuple[set, set]:
+    """The indexed pair terms of a phrase, and the rare words of the pairs that are not."""
+    if frequent is None:
+        return set(pairs(words)), set()
+    indexed, rare = set(), set()
+    for a, b in zip(words, words[1:], strict=False):
+        if a in frequent and b in frequent:
+            indexed.add(a + PAIR_SEPARATOR + b)
+        else:
+            rare.update(w for w in (a, b) if w not in frequent)
+    return indexed, rare
 
 
 def for_whoosh(q: wq.Query) -> wq.Query:

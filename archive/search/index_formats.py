@@ -66,9 +66,19 @@ class ParagraphFrequency(formats.Frequency):
 
 class ParagraphPairs(formats.Frequency):
     """formats.Frequency for analysis.pairs_analyzer(): each word joined to the one before
-    it, from the same cached tokens."""
+    it, from the same cached tokens; with `words` (a generation's frequent words,
+    pair_words.py), only the pairs of two of them."""
+
+    words: frozenset[str] | None = None  # None: every pair
 
     def word_values(self, value, analyzer, **kwargs):
-        counts = Counter(a + PAIR_SEPARATOR + b for a, b in pairwise(tokens(value)))
+        adjacent = pairwise(tokens(value))
+        words = self.words
+        if words is None:
+            counts = Counter(a + PAIR_SEPARATOR + b for a, b in adjacent)
+        else:
+            counts = Counter(
+                a + PAIR_SEPARATOR + b for a, b in adjacent if a in words and b in words
+            )
         boost = self.field_boost
         return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())

@@ -158,6 +158,10 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 # builds 100,000 in one segment per process, each process peaking near 1.7 GB. A smaller
 # server sets it lower and gets more segments, searched as one.
 ARCHIVE_REBUILD_LIMIT_MB = env_int("ARCHIVE_REBUILD_LIMIT_MB", 2048)
+# A rebuild samples one passage in 8 to choose the frequent words whose pairs it indexes
+# (archive/search/pair_words.py); with fewer sampled passages than this (about 4,000
+# passages in all) it keeps every pair, since a small index gains nothing from leaving any out.
+ARCHIVE_PAIR_WORDS_MIN_SAMPLE = env_int("ARCHIVE_PAIR_WORDS_MIN_SAMPLE", 500)
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"  # the outbox does this
 
 LANGUAGE_CODE = "en"
