@@ -155,7 +155,7 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 # Megabytes of postings each writer process of a full rebuild holds (archive/search/
 # build_writer.py estimates them; real use is close); past that it writes them as a segment
 # and starts another. 2,048 MB holds about 60,000 passages, so `rebuild_index --procs 2`
-# builds 100,000 in one segment per process, each process peaking near 1.7 GB. A smaller
+# builds 100,000 in one segment per process, each process peaking near 1.2 GB. A smaller
 # server sets it lower and gets more segments, searched as one.
 ARCHIVE_REBUILD_LIMIT_MB = env_int("ARCHIVE_REBUILD_LIMIT_MB", 2048)
 # A rebuild samples one passage in 8 to choose the frequent words whose pairs it indexes
