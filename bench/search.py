@@ -26,7 +26,7 @@ Steps
    (org, technology, year: values taken from the query's own facets so results stay
    non-empty), (a) through GET /api/v1/search/ as an anonymous user (django.test.Client,
    in-process) and (b) raw Whoosh on the same index with the same compiled query (as
-   Whoosh reads it: evaluate.for_whoosh), the same access + doc_type + selection filter
+   Whoosh reads it: whoosh_reference.for_whoosh), the same access + doc_type + selection filter
    and the same eight facet groupings, limit 20.
    One warm-up pass, then --reps timed passes; a/b is our overhead. One more untimed pass
    with timers around the search pipeline shows where the endpoint's time goes.
@@ -660,9 +660,10 @@ class RawWhoosh:
 
         from archive.search import engine
         from archive.search import query as archive_query
-        from archive.search.evaluate import IndexView, for_whoosh
+        from archive.search.evaluate import IndexView
         from archive.search.query_language import parse
         from archive.search.vocabulary import search_vocabulary
+        from archive.search.whoosh_reference import for_whoosh
 
         self.wq, self.sorting = wq, sorting
         self.fields = {name: archive_query.FACET_INDEX_FIELD[name] for name in archive_query.FACETS}

@@ -41,15 +41,9 @@ class _Lengths:
 
 class FieldWriter(whoosh3.W3FieldWriter):
     def __init__(self, codec, storage, segment):
-        """W3FieldWriter's, with the term table written by term_index.TermIndexWriter."""
-        self._codec, self._storage, self._segment = codec, storage, segment
-        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
-        self._tindex = TermIndexWriter(self._create_file(whoosh3.W3Codec.TERMS_EXT))
-        self._fieldmap = self._tindex.extras["fieldmap"] = {}
-        self._postfile = self._create_file(whoosh3.W3Codec.POSTS_EXT)
-        self._postwriter = None
-        self._infield = False
-        self.is_closed = False
+        super().__init__(codec, storage, segment)
+        # Whoosh's table writer has written the header; term_index's goes on from there.
+        self._tindex = TermIndexWriter.taking_over(self._tindex)
 
     def add_postings(self, schema, lengths, items):
         """Whoosh's base add_postings with its per-posting calls written out: it looked up

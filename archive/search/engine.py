@@ -34,11 +34,11 @@ from archive.models import IndexQueue, Record
 from archive.search import pair_words
 from archive.search.build_writer import build_writer
 from archive.search.codec import Codec
+from archive.search.evaluate import PAIRS_FIELD
 from archive.search.merging import TierWriter
 from archive.search.scoring import LocalBM25
 
 WRITER_LIMIT_MB = 256
-PAIRS_FIELD = "pairs"
 CRASH_POINT_ENV = "ARCHIVE_INDEX_CRASH_POINT"  # fault injection for the crash-recovery test
 
 

@@ -16,13 +16,14 @@ into every result before anything is counted or returned; a NOT only removes fro
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from itertools import pairwise
 from threading import Lock
 
 from whoosh import query as wq
 from whoosh.reading import SegmentReader
 
 from archive.search import postings
-from archive.search.analysis import PAIR_SEPARATOR, pairs
+from archive.search.analysis import pairs
 from archive.search.scoring import FIXED_AVERAGE_LENGTH
 
 K1, B = 1.2, 0.75
@@ -556,67 +557,15 @@ class Evaluator:
 
 
 def _pair_terms(words: list[str], frequent: frozenset[str] | None) -> tuple[set, set]:
-    """The indexed pair terms of a phrase, and the rare words of the pairs that are not."""
-    if frequent is None:
-        return set(pairs(words)), set()
+    """The indexed pair terms of a phrase, and the rare words of the pairs that are not:
+    index_formats.ParagraphPairs keeps a pair when `frequent` is None or holds both words."""
     indexed, rare = set(), set()
-    for a, b in zip(words, words[1:], strict=False):
-        if a in frequent and b in frequent:
-            indexed.add(a + PAIR_SEPARATOR + b)
+    for term, (a, b) in zip(pairs(words), pairwise(words), strict=True):
+        if frequent is None or (a in frequent and b in frequent):
+            indexed.add(term)
         else:
             rare.update(w for w in (a, b) if w not in frequent)
     return indexed, rare
-
-
-def for_whoosh(q: wq.Query) -> wq.Query:
-    """The same query for Whoosh's own searcher over record documents, meaning what the
-    Evaluator makes of it: words in a record's `words`, and a phrase in its title or within
-    one of its passages (Whoosh's NestedParent: a record's passages follow its document in
-    its segment). The tests hold the Evaluator to it, and bench/search.py times it as raw
-    Whoosh."""
-    if isinstance(q, wq.Term | wq.Prefix) and q.fieldname == TEXT_FIELD:
-        return type(q)(WORDS_FIELD, q.text, boost=q.boost)
-    if isinstance(q, wq.Phrase) and q.fieldname == TEXT_FIELD:
-        in_a_passage = _InParent(
-            wq.Term("doc_type", "record"), wq.Phrase(TEXT_FIELD, q.words, slop=q.slop)
-        )
-        return wq.Or([wq.Phrase(TITLE_FIELD, q.words, slop=q.slop), in_a_passage])
-    if isinstance(q, wq.Not):
-        return wq.Not(for_whoosh(q.query))
-    if isinstance(q, wq.And | wq.Or):
-        return type(q)([for_whoosh(s) for s in q.subqueries], boost=q.boost)
-    return q
-
-
-class _InParent(wq.NestedParent):
-    """Whoosh's NestedParent, whose matcher's skip_to is fixed: Whoosh's skips a finished
-    child (ReadTooFar inside an AND), can stop on a parent before the target, and moves on
-    from the parent it is on when asked to skip to it."""
-
-    def matcher(self, searcher, context=None):
-        m = super().matcher(searcher, context)
-        if isinstance(m, wq.NestedParent.NestedParentMatcher):
-            m.__class__ = _InParentMatcher
-        return m
-
-
-class _InParentMatcher(wq.NestedParent.NestedParentMatcher):
-    def skip_to(self, id):
-        if self._nextdoc is None or self._nextdoc >= id:
-            return  # finished, or already there: the child has moved past this parent
-        child = self.child
-        if child.is_active() and child.id() < id:
-            child.skip_to(id)
-        # A child at or past `id` may still belong to the parent before `id`.
-        while child.is_active():
-            parent = self.comb.before(child.id() + 1)
-            if parent is not None and parent >= id:
-                break
-            child.skip_to(self.comb.after(child.id()) or self.maxdoc)
-        if child.is_active():
-            self._gather()
-        else:
-            self._nextdoc = None
 
 
 def _follow(reach: list[int], nexts, slop: int) -> list[int]:

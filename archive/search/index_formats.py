@@ -59,9 +59,7 @@ class ParagraphFrequency(formats.Frequency):
     positions (phrases are matched in passages and titles, whose fields keep them)."""
 
     def word_values(self, value, analyzer, **kwargs):
-        counts = Counter(tokens(value))
-        boost = self.field_boost
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return _counted(Counter(tokens(value)), self.field_boost)
 
 
 class ParagraphPairs(formats.Frequency):
@@ -80,5 +78,9 @@ class ParagraphPairs(formats.Frequency):
             counts = Counter(
                 a + PAIR_SEPARATOR + b for a, b in adjacent if a in words and b in words
             )
-        boost = self.field_boost
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return _counted(counts, self.field_boost)
+
+
+def _counted(counts: Counter, boost: float):
+    """What formats.Frequency.word_values gives for these token counts."""
+    return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())

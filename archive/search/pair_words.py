@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db.models import F
 
 from archive.models import Passage
-from archive.search.index_formats import paragraph_tokens
+from archive.search.analysis import index_tokens
 
 WORDS_FILE = "pair-words.json"
 SAMPLE_EVERY = 8  # passages whose id is a multiple of this are read
@@ -38,7 +38,7 @@ def choose(texts: Iterable[str], min_share: float = MIN_SHARE) -> frozenset[str]
     counts: Counter[str] = Counter()
     sampled = 0
     for text in texts:
-        counts.update(set(paragraph_tokens(text)))
+        counts.update(set(index_tokens(text)))
         sampled += 1
     if sampled < settings.ARCHIVE_PAIR_WORDS_MIN_SAMPLE:
         return None

@@ -41,7 +41,21 @@ class TermIndexWriter(OrderedHashWriter):
 
     def __init__(self, dbfile):
         super().__init__(dbfile)  # writes the header
-        self._pos = dbfile.tell()
+        self._start_batching()
+
+    @classmethod
+    def taking_over(cls, writer: OrderedHashWriter) -> "TermIndexWriter":
+        """This writer in place of a new OrderedHashWriter (W3FieldWriter makes one), with
+        its file, header and extras (the field map) as they are."""
+        if writer.index or writer.lastkey:
+            raise ValueError("the writer has entries already")
+        taken = cls.__new__(cls)
+        taken.__dict__.update(writer.__dict__)
+        taken._start_batching()
+        return taken
+
+    def _start_batching(self) -> None:
+        self._pos = self.dbfile.tell()
         self._waiting: list[bytes] = []
         self._waiting_bytes = 0
         self._positions: list[int] = []

@@ -5,10 +5,11 @@ import random
 import pytest
 
 from archive.search import engine, postings
-from archive.search.evaluate import Evaluator, IndexView, for_whoosh
+from archive.search.evaluate import Evaluator, IndexView
 from archive.search.query import Compiler, allowed_records
 from archive.search.query_language import parse
 from archive.search.vocabulary import search_vocabulary
+from archive.search.whoosh_reference import for_whoosh
 from tests.search.helpers import ANONYMOUS, find, indexed_record
 
 pytestmark = pytest.mark.django_db
