@@ -7,8 +7,8 @@ The rule (docs/access-control.md):
   access level is open to them or they hold an active grant for it:
     public        anyone
     registered    any signed-in, active account
-    restricted    lawyers, and users or groups granted the record
-    confidential  users granted the record by name (group grants do not open it)
+    restricted    lawyers, and users or groups granted the record or a collection holding it
+    confidential  users granted the record by name (group and collection grants do not open it)
 - A grant is active while unrevoked and unexpired; expiry is checked at every request.
 
 The search index carries each record's state, level and embargo date (`index_tokens`,
@@ -19,7 +19,7 @@ the engine query enforces the same rule (archive/search/query.py).
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -113,24 +113,26 @@ def can_use_admin(user) -> bool:
 
 
 def _granted(user) -> Q:
-    """Records the user holds an active grant for, by name or through a group, directly or
-    through a granted collection they are in (now or in a published version). Group grants
-    open nothing confidential."""
+    """Records the user holds an active grant for: by name or through a group, on the record
+    itself or on a collection. Group grants and collection grants open nothing confidential.
+
+    A collection grant opens only the records pinned in the versions published by the time
+    the archivist made it, not the working draft nor later versions."""
     group_ids = user.groups.values("pk")
     active = Grant.objects.active()
     direct = active.filter(record=OuterRef("pk")).filter(
         Q(user=user) | Q(group__in=group_ids, record__access_level__in=GROUP_GRANTABLE)
     )
-    in_collection = Q(collection__items__record=OuterRef("pk")) | Q(
-        collection__versions__items__record=OuterRef("pk")
+    # SECURITY: curators and editors (not archivists) write drafts and publish versions; if a
+    # grant followed them, anyone who may edit a granted collection could pass on records
+    # they were granted themselves. One filter() call keeps the version's two conditions on
+    # the same version.
+    by_collection = active.filter(
+        Q(user=user) | Q(group__in=group_ids),
+        collection__versions__items__record=OuterRef("pk"),
+        collection__versions__published_at__lte=F("created_at"),
     )
-    by_name = active.filter(in_collection, user=user)
-    by_group = active.filter(in_collection, group__in=group_ids)
-    return (
-        Q(Exists(direct))
-        | Q(Exists(by_name))
-        | (Q(Exists(by_group)) & Q(access_level__in=GROUP_GRANTABLE))
-    )
+    return Q(Exists(direct)) | (Q(Exists(by_collection)) & Q(access_level__in=GROUP_GRANTABLE))
 
 
 def visible_records(user) -> QuerySet[Record]:

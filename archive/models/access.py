@@ -80,8 +80,10 @@ class Grant(models.Model):
     group, given by an archivist for a reason.
 
     A group grant opens records up to `restricted`; a confidential record opens only to a
-    grant naming the user. Grants are revoked, never deleted, so the audit trail and the
-    admin show who could see what, when.
+    grant naming the user and the record. A collection grant opens the records of the
+    versions published when it was made (`created_at`), which the archivist could review;
+    what editors add later stays closed (docs/access-control.md). Grants are revoked, never
+    deleted, so the audit trail and the admin show who could see what, when.
     """
 
     record = models.ForeignKey(
@@ -93,7 +95,10 @@ class Grant(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="grants",
-        help_text=_("Opens the collection and every record in it, now or in a published version."),
+        help_text=_(
+            "Opens the collection's published versions, and the records (up to restricted) "
+            "in the versions published so far; not its draft, nor later versions."
+        ),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,6 +176,16 @@ class Grant(models.Model):
             raise ValidationError({"reason": _("Give the reason for this access.")})
         if self.expires_at is not None and self.pk is None and self.expires_at <= timezone.now():
             raise ValidationError({"expires_at": _("The expiry must lie in the future.")})
+        if self.collection_id and self.pk is None and not self.collection.versions.exists():
+            raise ValidationError(
+                {
+                    "collection": _(
+                        "This collection has no published version yet. A collection grant "
+                        "opens the records of the versions published when it is made: "
+                        "grant it once the collection is published."
+                    )
+                }
+            )
         record = self.record if self.record_id else None
         if self.group_id and record is not None and record.access_level == "confidential":
             raise ValidationError(

@@ -6,10 +6,11 @@ writes its audit entry in the same transaction, so a change and its record commi
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from archive import permissions
-from archive.models import Grant, Record, Testimony
+from archive.models import Collection, Grant, Record, Testimony
 from archive.models.access import CONSENT_WIDEST_LEVEL, LEVEL_RANK, check_consent
 from archive.models.audit import AuditAction
 from archive.services import audit, versions
@@ -107,8 +108,15 @@ def grant_create(
     group=None,
     expires_at=None,
 ):
-    """Open one record, or one collection and its records, to a user or a group."""
+    """Open one record, or one collection and its records, to a user or a group. A
+    collection grant opens the records of the versions published so far (docs/access-control.md)."""
     permissions.require_archivist(by, "change who may see a record")
+    opens_version = None
+    if collection is not None:
+        # Publishing takes the same lock, so a version is either before the grant (and
+        # counted in the audit entry) or after it (and not opened by it).
+        Collection.objects.select_for_update().filter(pk=collection.pk).first()
+        opens_version = collection.versions.aggregate(n=Max("number"))["n"]
     grant = Grant(
         record=record,
         collection=collection,
@@ -129,6 +137,7 @@ def grant_create(
             "grantee": grant.grantee,
             "reason": reason,
             "expires_at": expires_at.isoformat() if expires_at else None,
+            **({"opens_versions_up_to": opens_version} if collection is not None else {}),
         },
     )
     return grant
