@@ -10,6 +10,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="IssuedIdentifier",
+            fields=[
+                ("value", models.CharField(max_length=12, primary_key=True, serialize=False)),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+            ],
+        ),
         migrations.AlterField(
             model_name="grant",
             name="collection",

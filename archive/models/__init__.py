@@ -14,7 +14,15 @@ from .collections import (
     Visibility,
 )
 from .intake import FindingStatus, IdentifyingTerm, PiiFinding
-from .records import IdentifierCounter, ImportWarning, Passage, Record, RecordKind, RecordState
+from .records import (
+    IdentifierCounter,
+    ImportWarning,
+    IssuedIdentifier,
+    Passage,
+    Record,
+    RecordKind,
+    RecordState,
+)
 from .search import IndexQueue
 from .sources import Source
 from .testimony import Testimony
@@ -37,6 +45,7 @@ __all__ = [
     "Camp",
     "ExternalIdentifier",
     "IdentifierCounter",
+    "IssuedIdentifier",
     "IndexQueue",
     "Invitation",
     "ImportWarning",

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from archive import hashing
+from archive import hashing, identifiers
 from archive.batching import collecting
 from archive.dates import DatePrecision, format_partial_date, period_end
 
@@ -43,7 +43,10 @@ class RecordState(models.TextChoices):
 
 
 class IdentifierCounter(models.Model):
-    """The last number handed out per prefix; it only grows, so a deleted ID is never reused."""
+    """The last sequential number handed out per prefix (T-000017). New records get random
+    identifiers (IssuedIdentifier); only the seed loader still counts here, so a fresh
+    install's seed records keep the identifiers they always had. The counter only grows, so
+    a deleted sequential ID is never reused."""
 
     prefix = models.CharField(max_length=1, primary_key=True)
     last_value = models.PositiveIntegerField(default=0)
@@ -60,6 +63,31 @@ class IdentifierCounter(models.Model):
             cls.objects.filter(prefix=prefix).update(last_value=models.F("last_value") + 1)
             value = cls.objects.get(prefix=prefix).last_value
         return f"{prefix}-{value:06d}"
+
+
+class IssuedIdentifier(models.Model):
+    """Every random identifier ever handed out, kept when its record is deleted, so none is
+    issued twice (docs/integrity.md#public-identifiers)."""
+
+    value = models.CharField(max_length=12, primary_key=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.value
+
+    @classmethod
+    def allocate(cls, prefix: str) -> str:
+        """A random identifier never issued before. The primary key decides: a concurrent
+        allocation of the same value fails to insert and draws again."""
+        for _attempt in range(20):
+            candidate = identifiers.new_identifier(prefix)
+            try:
+                with transaction.atomic():
+                    cls.objects.create(value=candidate)
+            except IntegrityError:
+                continue
+            return candidate
+        raise RuntimeError("Could not draw an unused identifier.")
 
 
 class Record(models.Model):
@@ -163,7 +191,7 @@ class Record(models.Model):
             # SECURITY: citations and court filings point at this identifier.
             raise ValidationError(_("A record's identifier can never change."))
         if not self.public_id:
-            self.public_id = IdentifierCounter.allocate(ID_PREFIX[self.kind])
+            self.public_id = IssuedIdentifier.allocate(ID_PREFIX[self.kind])
         if not self.content_hash:
             self.content_hash = hashing.record_hash([])
         if not self.access_level:

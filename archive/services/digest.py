@@ -33,6 +33,7 @@ TABLES = {
     "collection_version_items": models.CollectionVersionItem,
     "grants": models.Grant,
     "identifier_counters": models.IdentifierCounter,
+    "issued_identifiers": models.IssuedIdentifier,
     "pii_findings": models.PiiFinding,
     "identifying_terms": models.IdentifyingTerm,
     "audit_entries": models.AuditEntry,

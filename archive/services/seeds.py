@@ -15,7 +15,7 @@ from django.db import transaction
 
 from archive.dates import parse_partial_date
 from archive.models import ImportWarning, Passage, Record, RecordKind, RecordState, Source, Term
-from archive.models.records import PassageRole
+from archive.models.records import ID_PREFIX, IdentifierCounter, PassageRole
 from archive.models.search import coalesce_index_updates
 from archive.services import records as record_services
 from archive.services import versions
@@ -326,6 +326,9 @@ def _write_article(plan: ArticlePlan, record, passages, tags) -> str:
     if record is None:
         source = Source.objects.create(**plan.source_fields)
         record_services.record_create(
+            # Seed records were always numbered in manifest order (A-000001 on a fresh
+            # install), and may be cited so; they keep that form (docs/integrity.md).
+            public_id=IdentifierCounter.allocate(ID_PREFIX[RecordKind.ARTICLE_EXCERPT]),
             kind=RecordKind.ARTICLE_EXCERPT,
             title=plan.title,
             summary=plan.summary,

@@ -41,6 +41,15 @@ def test_every_manifest_article_becomes_a_published_excerpt(loaded_seeds):
     assert all(r.source and r.passages.exists() and r.tags.exists() for r in records)
 
 
+def test_seed_records_keep_their_sequential_identifiers(loaded_seeds):
+    """A fresh install numbers the seed articles in manifest order, as it always has: they
+    may be cited so (docs/integrity.md#public-identifiers)."""
+    identifiers = dict(
+        Record.objects.filter(import_key__in=ARTICLE_KEYS).values_list("import_key", "public_id")
+    )
+    assert identifiers == {key: f"A-{n:06d}" for n, key in enumerate(ARTICLE_KEYS, start=1)}
+
+
 def test_load_seeds_twice_changes_nothing(loaded_seeds):
     snapshot = {
         r.public_id: (r.content_hash, r.updated_at, sorted(r.tags.values_list("slug", flat=True)))
