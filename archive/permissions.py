@@ -198,7 +198,13 @@ def can_create_collection(user) -> bool:
 
 
 def _shared_with(user, role: str | None = None) -> Q:
-    share = Q(shares__user=user) | Q(shares__group__in=user.groups.values("pk"))
+    # A share made by name before the account or group existed counts for its bearer.
+    share = (
+        Q(shares__user=user)
+        | Q(shares__group__in=user.groups.values("pk"))
+        | Q(shares__pending_username=user.get_username())
+        | Q(shares__pending_group__in=user.groups.values("name"))
+    )
     if role is not None:
         share &= Q(shares__role=role)
     return Q(visibility=Visibility.SHARED) & share

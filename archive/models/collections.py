@@ -50,8 +50,16 @@ class Collection(models.Model):
         return reverse("archive:collection", args=[self.slug])
 
 
+_NO_PENDING = Q(pending_username="", pending_group="")
+
+
 class CollectionShare(models.Model):
-    """A named user or group who may view or edit a shared collection."""
+    """A named user or group who may view or edit a shared collection.
+
+    A name that matched no active account or group when it was shared is kept as typed
+    (`pending_username`, `pending_group`) and counts for whoever bears that name once they
+    are active: the sharer sees the same answer and the same list either way, so sharing
+    tells nobody which accounts exist (docs/collections.md)."""
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="shares")
     user = models.ForeignKey(
@@ -60,14 +68,24 @@ class CollectionShare(models.Model):
     group = models.ForeignKey(
         Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    pending_username = models.CharField(max_length=150, blank=True)
+    pending_group = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=8, choices=ShareRole.choices, default=ShareRole.VIEWER)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(user__isnull=False, group__isnull=True)
-                    | Q(user__isnull=True, group__isnull=False)
+                    (Q(user__isnull=False, group__isnull=True) & _NO_PENDING)
+                    | (Q(user__isnull=True, group__isnull=False) & _NO_PENDING)
+                    | (
+                        Q(user__isnull=True, group__isnull=True, pending_group="")
+                        & ~Q(pending_username="")
+                    )
+                    | (
+                        Q(user__isnull=True, group__isnull=True, pending_username="")
+                        & ~Q(pending_group="")
+                    )
                 ),
                 name="collection_share_one_grantee",
             ),
@@ -81,11 +99,31 @@ class CollectionShare(models.Model):
                 condition=Q(group__isnull=False),
                 name="collection_share_group_once",
             ),
+            models.UniqueConstraint(
+                fields=["collection", "pending_username"],
+                condition=~Q(pending_username=""),
+                name="collection_share_pending_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["collection", "pending_group"],
+                condition=~Q(pending_group=""),
+                name="collection_share_pending_group_once",
+            ),
         ]
 
     def __str__(self):
-        who = self.user if self.user_id else self.group
-        return f"{self.collection.slug}: {who} ({self.role})"
+        return f"{self.collection.slug}: {self.label} ({self.role})"
+
+    @property
+    def label(self) -> str:
+        """The name as the sharer typed it: the same whether or not it names an account."""
+        if self.user_id:
+            return f"user {self.user.get_username()}"
+        if self.group_id:
+            return f"group {self.group.name}"
+        if self.pending_username:
+            return f"user {self.pending_username}"
+        return f"group {self.pending_group}"
 
 
 class CollectionItem(models.Model):

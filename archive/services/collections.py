@@ -6,9 +6,11 @@ transaction. Publishing freezes a numbered CollectionVersion whose items are pin
 record versions they had, with the SHA-256 of its manifest (docs/collections.md).
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from archive import hashing, permissions
@@ -82,26 +84,58 @@ def collection_update(*, collection: Collection, by, **fields) -> bool:
 
 
 @transaction.atomic
-def collection_share(*, collection: Collection, by, role: str, user=None, group=None):
-    """Share with a named user or group as viewer or editor (replacing an earlier role).
-    Shares take effect while the collection's visibility is `shared`."""
+def collection_share(
+    *,
+    collection: Collection,
+    by,
+    role: str,
+    user=None,
+    group=None,
+    username: str = "",
+    group_name: str = "",
+) -> CollectionShare:
+    """Share with one user or group, by object or by name, as viewer or editor (replacing
+    any earlier share with the same name). Shares take effect while the collection's
+    visibility is `shared`.
+
+    A name that matches no active account or group is shared all the same and takes effect
+    for whoever bears it once active (an invitee who has not accepted yet, say)."""
     _require_editor(by, collection)
     if role not in ShareRole.values:
         raise ValidationError({"role": "Choose viewer or editor."})
-    if (user is None) == (group is None):
+    if user is not None:
+        username = user.get_username()
+    if group is not None:
+        group_name = group.name
+    username, group_name = username.strip(), group_name.strip()
+    if bool(username) == bool(group_name):
         raise ValidationError("Share with exactly one user or one group.")
-    share, _ = CollectionShare.objects.update_or_create(
-        collection=collection, user=user, group=group, defaults={"role": role}
-    )
-    who = f"user {user.get_username()}" if user is not None else f"group {group.name}"
-    _log_edit(collection, by, {"shared_with": who, "role": role})
+    # SECURITY: the sharer must not learn whether the name is an account (a state attacker
+    # with a researcher's login would list the archive's staff): the same answer, the same
+    # single entry in the list, and the same work done for a name that matches nothing.
+    if username:
+        same_name = Q(user__username=username) | Q(pending_username=username)
+        account = get_user_model().objects.filter(username=username, is_active=True).first()
+        grantee = {"user": account} if account else {"pending_username": username}
+        who = f"user {username}"
+    else:
+        same_name = Q(group__name=group_name) | Q(pending_group=group_name)
+        found = Group.objects.filter(name=group_name).first()
+        grantee = {"group": found} if found else {"pending_group": group_name}
+        who = f"group {group_name}"
+    collection.shares.filter(same_name).delete()
+    share = CollectionShare.objects.create(collection=collection, role=role, **grantee)
+    detail = {"shared_with": who, "role": role}
+    if not (grantee.get("user") or grantee.get("group")):
+        detail["no_active_account_or_group_yet"] = True  # the audit log is for archivists
+    _log_edit(collection, by, detail)
     return share
 
 
 @transaction.atomic
 def collection_unshare(*, share: CollectionShare, by) -> None:
     _require_editor(by, share.collection)
-    who = f"user {share.user.get_username()}" if share.user_id else f"group {share.group.name}"
+    who = share.label
     share.delete()
     _log_edit(share.collection, by, {"unshared": who})
 

@@ -3,9 +3,7 @@
 (archive.permissions); every write is a service call (archive.services.collections)."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -126,7 +124,8 @@ def collection_edit(request, slug: str):
         "page": page,
         "items": [(item, AnnotationForm(initial={"annotation": item.annotation})) for item in page],
         "hidden": items.count() - page.paginator.count,
-        "shares": collection.shares.select_related("user", "group"),
+        # By name, so a share to an account and one to a name that is not yet look alike.
+        "shares": sorted(collection.shares.select_related("user", "group"), key=_share_order),
         "share_form": ShareForm(),
         "publish_form": PublishForm(),
         "versions": collection.versions.defer("manifest").order_by("-number"),
@@ -169,6 +168,10 @@ def collection_item(request, slug: str, pk: int):
     return redirect(f"{collection.get_absolute_url()}edit/#item-{pk}")
 
 
+def _share_order(share) -> tuple[str, str]:
+    return share.label, share.role
+
+
 @login_required
 @require_POST
 def collection_share(request, slug: str):
@@ -178,18 +181,15 @@ def collection_share(request, slug: str):
         messages.error(request, " ".join(form.non_field_errors()) or "Check the share form.")
         return redirect("archive:collection-edit", slug=slug)
     data = form.cleaned_data
-    user = group = None
-    if data["username"]:
-        user = get_user_model().objects.filter(username=data["username"], is_active=True).first()
-    else:
-        group = Group.objects.filter(name=data["group"]).first()
-    if user is None and group is None:
-        messages.error(request, "No active account or group by that name.")
-    else:
-        services.collection_share(
-            collection=collection, by=request.user, role=data["role"], user=user, group=group
-        )
-        messages.success(request, "Shared.")
+    share = services.collection_share(
+        collection=collection,
+        by=request.user,
+        role=data["role"],
+        username=data["username"],
+        group_name=data["group"],
+    )
+    # SECURITY: the same answer whether or not the name is an account (docs/collections.md).
+    messages.success(request, f"Shared with {share.label} ({share.get_role_display()}).")
     return redirect("archive:collection-edit", slug=slug)
 
 
