@@ -73,3 +73,65 @@ def test_a_lawyer_builds_and_publishes_a_collection(
     assert "Account of the questioning" not in body and secret.public_id not in body
     reader.screenshot(path=str(ARTIFACTS / "collection-anonymous-reader.png"), full_page=True)
     reader.context.close()
+
+
+def test_sharing_by_name_answers_alike_for_accounts_and_other_names(page, reader_session):
+    """A researcher shares with a colleague and with a name that is no account: the page
+    says the same for both, and lists both alike."""
+    make_user("colleague", roles.LAWYER)
+    reader_session("scholar", roles.RESEARCHER, "/collections/")
+    page.get_by_label("Title").fill("Shared notes")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url("**/collections/shared-notes/edit/")
+    messages = []
+    for name in ("colleague", "no-such-person"):
+        page.get_by_label("User name").fill(name)
+        page.get_by_label("Role").select_option("viewer")
+        page.get_by_role("button", name="Share", exact=True).click()
+        page.wait_for_load_state()
+        messages.append(page.locator(".messages").inner_text().replace(name, "NAME"))
+    assert messages[0] == messages[1] == "Shared with user NAME (viewer)."
+    listed = page.locator('section[aria-labelledby="share-heading"] li')
+    assert listed.all_inner_texts() == [
+        "user colleague (viewer) Stop sharing",
+        "user no-such-person (viewer) Stop sharing",
+    ]
+    assert "No active account" not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "collection-shared-by-name.png"), full_page=True)
+
+
+def test_a_collection_grantee_never_sees_a_record_an_editor_added(
+    page, live_server, reader_session
+):
+    """The holder of a by-name grant on a confidential record adds it to a granted
+    collection and publishes: the collection's grantee sees only a count, and the record's
+    page is the ordinary 404."""
+    from archive.services import access as access_services
+    from archive.services import collections as coll
+
+    boss = make_user("boss", roles.ARCHIVIST)
+    holder = make_user("holder", roles.RESEARCHER)
+    opened = make_record("The emugate opened at dawn.", title="Open article")
+    secret = make_record(
+        "I was held at the emugate.",
+        kind="testimony",
+        access_level="confidential",
+        title="Confidential account",
+    )
+    for record in (opened, secret):
+        intake.publish(record=record, by=boss)
+    access_services.grant_create(record=secret, user=holder, reason="case 7", by=boss)
+    bundle = coll.collection_create(title="Emugate", by=holder)
+    coll.collection_add_item(collection=bundle, record=opened, by=holder)
+    coll.collection_publish(collection=bundle, by=holder)
+    reader = reader_session("expert", roles.RESEARCHER, "/")
+    access_services.grant_create(collection=bundle, user=reader, reason="expert", by=boss)
+    coll.collection_add_item(collection=bundle, record=secret, by=holder)
+    coll.collection_publish(collection=bundle, by=holder)
+    page.goto("/collections/emugate/")
+    body = page.content()
+    assert "Open article" in body and "1 item not available to you" in body
+    assert "Confidential account" not in body and secret.public_id not in body
+    page.screenshot(path=str(ARTIFACTS / "collection-grantee-count-only.png"), full_page=True)
+    response = page.goto(f"/records/{secret.public_id}/")
+    assert response.status == 404
