@@ -9,10 +9,14 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.urls import register_converter
+
         from archive import signals as archive_signals
+        from archive.identifiers import RecordIdConverter
         from archive.search import signals
         from archive.services import versions
 
+        register_converter(RecordIdConverter, "record_id")
         signals.connect()
         archive_signals.connect()
         versions.connect()

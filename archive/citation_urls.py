@@ -5,14 +5,14 @@ from django.urls import path
 from archive.views import citations, exports
 
 urlpatterns: list = [
-    path("records/<str:public_id>/cite", citations.record_cite, name="record-cite"),
+    path("records/<record_id:public_id>/cite", citations.record_cite, name="record-cite"),
     path(
-        "records/<str:public_id>/v/<int:number>/cite",
+        "records/<record_id:public_id>/v/<int:number>/cite",
         citations.record_cite,
         name="record-version-cite",
     ),
     path(
-        "records/<str:public_id>/v/<int:number>/p/<int:passage>/cite",
+        "records/<record_id:public_id>/v/<int:number>/p/<int:passage>/cite",
         citations.record_cite,
         name="record-passage-cite",
     ),

@@ -42,6 +42,32 @@ def new_identifier(prefix: str) -> str:
     return f"{prefix}-{body}{check_symbol(prefix, body)}"
 
 
+# Crockford's reading rules: what a person may write for a symbol.
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def canonical(text: str) -> str:
+    """An identifier as a person may write it (any case, O for 0, I or L for 1) in its
+    stored form. The rule looks at the text alone, never at what exists; text that is no
+    identifier comes back unchanged and finds nothing."""
+    prefix, dash, body = text.strip().upper().partition("-")
+    if not dash or prefix not in ("T", "A"):
+        return text
+    return f"{prefix}-{body.translate(_READ_AS)}"
+
+
+class RecordIdConverter:
+    """`<record_id:public_id>` in URLs: any spelling `canonical` accepts finds the record."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> str:
+        return canonical(value)
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 def is_valid(identifier: str) -> bool:
     """True for an identifier of either form whose check symbol (if it has one) agrees."""
     if _SEQUENTIAL_FORM.match(identifier):

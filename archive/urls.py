@@ -17,20 +17,24 @@ urlpatterns = [
     path("corroboration/", terms.corroboration, name="corroboration"),
     path("search/", search.search_page, name="search"),
     path("search/help/", search.search_help, name="search-help"),
-    path("records/<str:public_id>/", records.record_detail, name="record"),
-    path("records/<str:public_id>/v/<int:number>/", records.record_version, name="record-version"),
+    path("records/<record_id:public_id>/", records.record_detail, name="record"),
     path(
-        "records/<str:public_id>/v/<int:number>/diff/<int:other>/",
+        "records/<record_id:public_id>/v/<int:number>/",
+        records.record_version,
+        name="record-version",
+    ),
+    path(
+        "records/<record_id:public_id>/v/<int:number>/diff/<int:other>/",
         records.record_version_diff,
         name="record-version-diff",
     ),
     path(
-        "records/<str:public_id>/images/<int:number>/",
+        "records/<record_id:public_id>/images/<int:number>/",
         records.attachment_file,
         name="attachment",
     ),
     path(
-        "records/<str:public_id>/images/<int:number>/thumbnail/",
+        "records/<record_id:public_id>/images/<int:number>/thumbnail/",
         records.attachment_file,
         {"thumbnail": True},
         name="attachment-thumbnail",
@@ -70,7 +74,7 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", accounts.accept_invitation, name="invitation"),
     path("accounts/", accounts.account, name="account"),
     path(
-        "api/v1/records/<str:public_id>/more-like-this/",
+        "api/v1/records/<record_id:public_id>/more-like-this/",
         records.more_like_this_api,
         name="api-more-like-this",
     ),

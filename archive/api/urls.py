@@ -10,9 +10,9 @@ app_name = "api"
 
 urlpatterns = [
     path("records/", records.RecordList.as_view(), name="record-list"),
-    path("records/<str:public_id>/", records.RecordDetail.as_view(), name="record-detail"),
+    path("records/<record_id:public_id>/", records.RecordDetail.as_view(), name="record-detail"),
     path(
-        "records/<str:public_id>/versions/<int:number>/",
+        "records/<record_id:public_id>/versions/<int:number>/",
         records.RecordVersionDetail.as_view(),
         name="record-version",
     ),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import citations, markdown, permissions, selectors
+from archive import citations, identifiers, markdown, permissions, selectors
 from archive.forms import AddItemForm, AnnotationForm, CollectionForm, PublishForm, ShareForm
 from archive.models import CollectionShare
 from archive.services import collections as services
@@ -226,7 +226,9 @@ def collection_add(request):
     if not form.is_valid():
         raise Http404("No such record or collection.")
     data = form.cleaned_data
-    record = permissions.get_visible_record_or_404(request.user, public_id=data["record"])
+    record = permissions.get_visible_record_or_404(
+        request.user, public_id=identifiers.canonical(data["record"])
+    )
     collection = permissions.get_editable_collection_or_404(request.user, slug=data["collection"])
     try:
         services.collection_add_item(

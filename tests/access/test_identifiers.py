@@ -99,12 +99,18 @@ def test_a_random_identifier_works_on_every_surface(client, boss):
     typo = public_id[:-1] + ("0" if public_id[-1] != "0" else "1")
     assert not identifiers.is_valid(typo)
     assert client.get(f"/records/{typo}/").status_code == 404
+    # As a person may copy it: any case, O for 0, I or L for 1 (Crockford's reading rules).
+    typed = public_id.lower().replace("0", "o").replace("1", "l")
+    assert client.get(f"/records/{typed}/").status_code == 200
+    assert client.get(f"/api/v1/records/{typed}/").json()["id"] == public_id
+    assert client.get(f"/records/{typed}/v/{n}/cite", {"format": "bibtex"}).status_code == 200
     researcher = make_user("res", roles.RESEARCHER)
     bundle = coll.collection_create(title="Kiwi", by=researcher)
     api = sign_in(Client(), researcher)
     added = api.post(
         f"/api/v1/collections/{bundle.slug}/items/",
-        {"record": public_id, "passage": 2},
+        {"record": typed, "passage": 2},
         content_type="application/json",
     )
     assert added.status_code == 201, added.content
+    assert added.json()["record"] == public_id

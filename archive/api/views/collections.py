@@ -7,7 +7,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from archive import permissions
+from archive import identifiers, permissions
 from archive.api.pagination import ItemPagination
 from archive.api.serializers.collections import (
     CollectionSerializer,
@@ -108,7 +108,7 @@ class CollectionItems(APIView):
         form.is_valid(raise_exception=True)
         record = (
             permissions.visible_records(request.user)
-            .filter(public_id=form.validated_data["record"])
+            .filter(public_id=identifiers.canonical(form.validated_data["record"]))
             .first()
         )
         if record is None:
