@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from archive import hashing
 from archive.batching import collecting
+from archive.bounded_json import BoundedJSONDecoder
 from archive.dates import DatePrecision, format_partial_date, period_end
 
 from .access import CONSENT_WIDEST_LEVEL, AccessLevel, check_consent, narrowest
@@ -386,7 +387,7 @@ class ImportWarning(models.Model):
     passage_number = models.PositiveIntegerField(null=True, blank=True)
     code = models.SlugField(max_length=60)
     message = models.TextField()
-    detail = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True, decoder=BoundedJSONDecoder)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
