@@ -111,6 +111,9 @@ class Record(models.Model):
         max_length=64, editable=False, help_text=_("SHA-256 of the normalized text.")
     )
     next_passage_number = models.PositiveIntegerField(default=1, editable=False)
+    # The number of the latest RecordVersion, kept by services.versions. An edit form carries
+    # the number it was opened at and saves only while it still matches (docs/versions.md).
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
     import_key = models.CharField(
         max_length=120,
         unique=True,
@@ -138,7 +141,7 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["edit_version"])
 
     class Meta:
         ordering = ["public_id"]
