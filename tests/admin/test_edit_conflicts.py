@@ -203,3 +203,28 @@ def test_two_saves_racing_from_the_same_version_cannot_both_win():
     assert results == {"first": "saved", "second": "stale"}
     record.refresh_from_db()
     assert record.title == "first" and record.edit_version == opened + 1
+
+
+def test_narrator_details_and_passage_tags_merge_too(archivist_client, other_client):
+    from archive.models.testimony import Testimony
+
+    record = make_record("What the narrator said.", kind="testimony", title="Narrated")
+    Testimony.objects.create(
+        record=record, narrator_pseudonym="Narrator Q", relation="survivor", consent_scope="legal"
+    )
+    camp = Term.objects.create(kind="camp", slug="camp-q", preferred_label="Camp Q")
+    url = change_url(record)
+    a = form_data(archivist_client.get(url))
+    b = form_data(other_client.get(url))
+    a["testimony-0-narrator_pseudonym"] = "Narrator Q-2"
+    assert archivist_client.post(url, a).status_code == 302
+    b["passages-0-tags"] = [str(camp.pk)]
+    response = other_client.post(url, b)
+    assert "narrator: narrator pseudonym" in response.content.decode()  # in the diff
+    form = form_data(response)
+    assert form["testimony-0-narrator_pseudonym"] == "Narrator Q-2"
+    assert form["passages-0-tags"] == [str(camp.pk)]
+    assert other_client.post(url, form).status_code == 302
+    record.refresh_from_db()
+    assert record.testimony.narrator_pseudonym == "Narrator Q-2"
+    assert list(record.passages.get().tags.values_list("slug", flat=True)) == ["camp-q"]
