@@ -228,3 +228,41 @@ def test_narrator_details_and_passage_tags_merge_too(archivist_client, other_cli
     record.refresh_from_db()
     assert record.testimony.narrator_pseudonym == "Narrator Q-2"
     assert list(record.passages.get().tags.values_list("slug", flat=True)) == ["camp-q"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_save_that_loses_the_race_is_shown_as_a_conflict(archivist):
+    """Another save has claimed the record but not committed when this form is posted: the
+    check before the save still reads the old number, so the claim is what catches it (on
+    PostgreSQL; SQLite holds the whole request back until the other commits)."""
+    client = sign_in(Client(), archivist)
+    record = make_record("One paragraph.", title="Raced in the admin")
+    url = change_url(record)
+    data = form_data(client.get(url))
+    claimed = threading.Event()
+
+    def other_save():
+        try:
+            with transaction.atomic(), versions.recording(note="meanwhile"):
+                versions.record_claim_edit(record_id=record.pk, opened=data_version)
+                claimed.set()
+                time.sleep(0.5)  # the admin request reads and claims now
+                record_services.record_update(
+                    record=Record.objects.get(pk=record.pk), title="Saved meanwhile"
+                )
+        finally:
+            connection.close()
+
+    data_version = int(data["opened_version"])
+    thread = threading.Thread(target=other_save)
+    thread.start()
+    claimed.wait(timeout=10)
+    data["summary"] = "Typed in the admin."
+    response = client.post(url, data)
+    thread.join()
+    assert response.status_code == 200
+    assert "saved this record since you opened it" in response.content.decode()
+    assert form_data(response)["title"] == "Saved meanwhile"
+    assert form_data(response)["summary"] == "Typed in the admin."
+    record.refresh_from_db()
+    assert (record.title, record.summary) == ("Saved meanwhile", "")
