@@ -815,3 +815,13 @@ def test_admin_upload_of_hostile_json_is_a_preview_error(archivist_client, pendi
     page = response.content.decode()
     assert "1 error(s): nothing was written" in page and "nested more than 32 levels" in page
     assert footprint() == before and not any(pending.iterdir())
+
+
+@pytest.mark.parametrize("column", ["event_start", "embargo_until", "source.published"])
+def test_a_5000_digit_number_in_a_csv_date_cell_is_that_cells_error(boss, column):
+    before = footprint()
+    data = f"kind,title,language,text,{column}\narticle_excerpt,A,en,Text.,{'9' * 5000}\n"
+    report = run(data.encode(), boss, "rows.csv")
+    assert not report.ok and not report.written
+    assert (2, column) in [(p.line, p.field) for p in report.errors]
+    assert footprint() == before
