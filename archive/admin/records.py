@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive import selectors
+from archive.admin import stale_edits
 from archive.admin.policy import AuditedAdminMixin, HiddenIs404Mixin, visible_record_ids
 from archive.models import (
     CollectionItem,
@@ -179,11 +181,25 @@ class RecordForm(forms.ModelForm):
         ),
     )
 
+    # The version the form was opened at; a save from an older one is a conflict.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by RecordAdmin when the record moved on since the form was opened.
+    edit_conflict: stale_edits.EditConflict | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_version"].initial = self.instance.edit_version
+
     def clean_change_note(self):
         note = self.cleaned_data["change_note"].strip()
         if not note and self.instance.pk and versions.note_required(self.instance):
             raise forms.ValidationError(_("A published record changes only with a note."))
         return note
+
+    def clean(self):
+        if self.edit_conflict is not None:
+            raise forms.ValidationError(self.edit_conflict.message, code="stale")
+        return super().clean()
 
 
 @admin.register(Record)
@@ -246,7 +262,7 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
             },
         ),
         (_("Tags"), {"fields": ["tags"]}),
-        (_("Why"), {"fields": ["change_note"]}),
+        (_("Why"), {"fields": ["change_note", "opened_version"]}),
         (
             _("Integrity"),
             {"fields": ["content_hash", "created_by", "created_at", "updated_by", "updated_at"]},
@@ -359,12 +375,36 @@ class RecordAdmin(HiddenIs404Mixin, SimpleHistoryAdmin):
         audit.log(AuditAction.RECORD_DELETE, actor=request.user, target=("record", public_id))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return self._changeform_as_one_version(request, object_id, form_url, extra_context)
+        except versions.StaleEdit:
+            # Another save won the race between the check below and this one's first write;
+            # it has committed, so running the view again shows it as a conflict.
+            return self._changeform_as_one_version(request, object_id, form_url, extra_context)
+
+    def _changeform_as_one_version(self, request, object_id, form_url, extra_context):
         # The record, its inlines and its tags are saved in separate steps; one recording
         # block around them all makes one version of the whole change.
         with transaction.atomic(), versions.recording(by=request.user):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            request.edit_conflict = None
+            if request.method == "POST" and object_id is not None:
+                record = self.get_object(request, unquote(object_id))
+                if record is not None:
+                    request.edit_conflict = stale_edits.find(record, request.POST)
+                if request.edit_conflict is not None:
+                    # The form and its inlines come back holding the merge.
+                    request.POST = request.edit_conflict.data
+            context = {**(extra_context or {}), "edit_conflict": request.edit_conflict}
+            return super().changeform_view(request, object_id, form_url, context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.edit_conflict = getattr(request, "edit_conflict", None)
+        return form
 
     def save_model(self, request, obj, form, change):
+        if change:
+            versions.record_claim_edit(record_id=obj.pk, opened=form.cleaned_data["opened_version"])
         versions.note_pending(form.cleaned_data.get("change_note", ""))
         if not change:
             obj.created_by = request.user

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from archive import hashing, identifiers
 from archive.batching import collecting
+from archive.bounded_json import BoundedJSONDecoder
 from archive.dates import DatePrecision, format_partial_date, period_end
 
 from .access import CONSENT_WIDEST_LEVEL, AccessLevel, check_consent, narrowest
@@ -138,6 +139,9 @@ class Record(models.Model):
         max_length=64, editable=False, help_text=_("SHA-256 of the normalized text.")
     )
     next_passage_number = models.PositiveIntegerField(default=1, editable=False)
+    # The number of the latest RecordVersion, kept by services.versions. An edit form carries
+    # the number it was opened at and saves only while it still matches (docs/versions.md).
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
     import_key = models.CharField(
         max_length=120,
         unique=True,
@@ -165,7 +169,7 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["edit_version"])
 
     class Meta:
         ordering = ["public_id"]
@@ -414,7 +418,7 @@ class ImportWarning(models.Model):
     passage_number = models.PositiveIntegerField(null=True, blank=True)
     code = models.SlugField(max_length=60)
     message = models.TextField()
-    detail = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True, decoder=BoundedJSONDecoder)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from archive.bounded_json import BoundedJSONDecoder
 from archive.dates import DatePrecision, format_partial_date
 
 
@@ -12,7 +13,9 @@ class Source(models.Model):
         max_length=255, help_text=_("Outlet or publisher, only as far as it is known.")
     )
     title = models.CharField(max_length=500)
-    authors = models.JSONField(default=list, blank=True, help_text=_("A list of names."))
+    authors = models.JSONField(
+        default=list, blank=True, decoder=BoundedJSONDecoder, help_text=_("A list of names.")
+    )
     url = models.URLField(max_length=1000, blank=True)
     language = models.CharField(max_length=35, blank=True)
     rights_note = models.TextField(blank=True)

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from archive.bounded_json import BoundedJSONDecoder
+
 
 class TermKind(models.TextChoices):
     CAMP = "camp", _("camp")
@@ -249,7 +251,10 @@ class Camp(models.Model):
     decommissioning = models.BooleanField(_("signs of decommissioning"), null=True, blank=True)
     decommissioning_signs = models.TextField(blank=True)
     buildings = models.JSONField(
-        default=dict, blank=True, help_text=_('Number of buildings per year, e.g. {"2018": 15}.')
+        default=dict,
+        blank=True,
+        decoder=BoundedJSONDecoder,
+        help_text=_('Number of buildings per year, e.g. {"2018": 15}.'),
     )
     latest_imagery = models.DateField(
         _("latest satellite imagery"),
@@ -261,6 +266,7 @@ class Camp(models.Model):
     crosswalk = models.JSONField(
         default=dict,
         blank=True,
+        decoder=BoundedJSONDecoder,
         help_text=_("Numbers in other camp datasets (several facilities may share one)."),
     )
 

@@ -3,10 +3,11 @@
 import codecs
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
+
+from archive import bounded_json
 
 JSONL, CSV = "jsonl", "csv"
 FORMAT_NAMES = {JSONL: "JSON Lines", CSV: "CSV"}
@@ -162,14 +163,12 @@ def _parse_jsonl(text: str, max_rows: int) -> list[RawRow]:
         row = RawRow(number)
         rows.append(row)
         try:
-            value = json.loads(line, object_pairs_hook=_no_repeated_keys)
+            value = bounded_json.loads(line, object_pairs_hook=_no_repeated_keys)
         except _RepeatedKey as exc:
             row.problems.append(Problem(number, exc.key, "given twice in this object"))
             continue
-        except json.JSONDecodeError as exc:
-            row.problems.append(
-                Problem(number, "", f"not valid JSON ({exc.msg} at column {exc.colno})")
-            )
+        except bounded_json.JSONRejected as exc:
+            row.problems.append(Problem(number, "", f"not valid JSON ({exc})"))
             continue
         if not isinstance(value, dict):
             row.problems.append(

@@ -72,7 +72,11 @@ def _testimony(record) -> dict | None:
 
 
 def _source(record) -> dict | None:
-    source = record.source
+    return source_snapshot(record.source)
+
+
+def source_snapshot(source) -> dict | None:
+    """A source as a version's snapshot holds it."""
     if source is None:
         return None
     return {
@@ -181,13 +185,15 @@ def record_version_make(
     digest = snapshot_hash(snapshot)
     last = _latest(record)
     if last is not None and last.version_hash == digest:
+        # A save from an instance loaded earlier may have written back an older number.
+        _set_edit_version(record, last.number)
         return None
     note = (note or "").strip()[:MAX_NOTE]
     if require_note and not note and _needs_note(last, record):
         raise ValidationError(
             {"change_note": "A published record changes only with a note saying why."}
         )
-    return RecordVersion.objects.create(
+    version = RecordVersion.objects.create(
         record=record,
         number=(last.number + 1) if last else 1,
         created_at=timezone.now(),
@@ -199,6 +205,46 @@ def record_version_make(
         version_hash=digest,
         snapshot=snapshot,
     )
+    _set_edit_version(record, version.number)
+    return version
+
+
+def _set_edit_version(record: Record, number: int) -> None:
+    if record.edit_version != number:
+        # update(), not save(): no signal, so no second version and no history row.
+        Record.objects.filter(pk=record.pk).update(edit_version=number)
+        record.edit_version = number
+
+
+# -- editing from a form opened earlier ---------------------------------------------------------
+
+
+class StaleEdit(Exception):
+    """The record has changed since the form was opened at version `opened`."""
+
+    def __init__(self, record_id: int, opened: int):
+        self.record_id, self.opened = record_id, opened
+        super().__init__(f"record {record_id} changed since version {opened}")
+
+
+def record_claim_edit(*, record_id: int, opened: int) -> None:
+    """Let an edit opened at version `opened` go on only if the record is still at it.
+
+    Compare-and-swap in one UPDATE: it matches only while edit_version is `opened`, and the
+    row it writes stays locked until the transaction ends, so a second edit opened at the
+    same version waits and then matches nothing (PostgreSQL re-reads the row; SQLite runs
+    one writing transaction at a time). Call it inside the edit's transaction, before its
+    first write. Raises StaleEdit."""
+    # SECURITY: without this, the later of two editors silently reverts the earlier one's
+    # change (a redaction included) from the record.
+    claimed = Record.objects.filter(pk=record_id, edit_version=opened).update(edit_version=opened)
+    if not claimed:
+        raise StaleEdit(record_id, opened)
+
+
+def versions_since(record: Record, opened: int):
+    """The versions made after `opened`, oldest first, without their snapshots."""
+    return record.versions.filter(number__gt=opened).defer("snapshot").order_by("number")
 
 
 @dataclass

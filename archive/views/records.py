@@ -87,6 +87,8 @@ def record_version_diff(request, public_id: str, number: int, other: int):
         "new": new,
         "discarded": discarded,
         "diff": None if discarded else compare(old.snapshot, new.snapshot),
+        "old_heading": f"Version {old.number}",
+        "new_heading": f"Version {new.number}",
     }
     return render(request, "archive/record_version_diff.html", context)
 

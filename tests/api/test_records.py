@@ -133,3 +133,28 @@ def test_terms_list_search_and_detail(db, api_for):
     assert {"aliases", "external_ids", "broader", "narrower"} <= detail.keys()
     assert "Uighur" in {alias["label"] for alias in detail["aliases"]}
     assert client.get("/api/v1/terms/no-such-term/").status_code == 404
+
+
+def test_the_record_etag_is_its_version_and_moves_with_each_change(people, records, api_for):
+    from archive.services import records as record_services
+
+    client, record = api_for(people["archivist"]), records["open"]
+    url = f"/api/v1/records/{record.public_id}/"
+    before = client.get(url)
+    record.refresh_from_db()
+    assert before["ETag"] == f'"{record.edit_version}"'
+    record_services.record_update(record=record, title="Renamed", note="a correction")
+    record.refresh_from_db()
+    assert client.get(url)["ETag"] == f'"{record.edit_version}"' != before["ETag"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_records_cannot_be_changed_through_the_api(people, records, api_for, method):
+    """No API write path can overwrite a record; one added later must take If-Match
+    (docs/api.md, "Changing records") and this test with it."""
+    client, record = api_for(people["archivist"]), records["open"]
+    for url in ("/api/v1/records/", f"/api/v1/records/{record.public_id}/"):
+        response = getattr(client, method)(url, {"title": "x"}, format="json")
+        assert response.status_code == 405
+    record.refresh_from_db()
+    assert record.title == "Open article"

@@ -60,3 +60,21 @@ def test_archivist_previews_an_error_then_imports_a_good_file(
     page.get_by_role("link", name=record.public_id).click()
     page.wait_for_selector(f"#result_list >> text={ROW['title']}")
     screenshot("record-list")
+
+
+def test_a_hostile_json_file_is_a_preview_error_not_a_server_error(
+    archivist_session, page, settings, tmp_path, screenshot
+):
+    from tests.json_attacks import ATTACKS, in_object
+
+    settings.ARCHIVE_IMPORT_PENDING_DIR = tmp_path / "pending"
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(in_object(ATTACKS["nested arrays"], **ROW) + "\n", encoding="utf-8")
+    archivist_session("keeper", "/admin/archive/import/")
+    page.get_by_label("File").set_input_files(str(path))
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_selector("text=1 error(s): nothing was written")
+    assert "nested more than 32 levels deep" in page.locator("#import-rows").inner_text()
+    assert page.get_by_role("button", name="Confirm import").count() == 0
+    screenshot("hostile-json")
+    assert not Record.objects.filter(title=ROW["title"]).exists()

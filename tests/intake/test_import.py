@@ -26,6 +26,7 @@ from archive.models.testimony import Testimony as NarratorDetails
 from archive.services.imports import import_records
 from archive.services.vocabulary import AliasSpec, TermSpec, vocabulary_sync
 from tests.factories import make_record, make_user
+from tests.json_attacks import ATTACKS, in_object, nested_arrays
 from tests.search.helpers import find, ids
 
 pytestmark = pytest.mark.django_db
@@ -763,3 +764,64 @@ def test_the_import_page_does_not_exist_for_readers(client):
     sign_in(client, make_user("reader", roles.RESEARCHER))
     assert client.get(IMPORT_PAGE).status_code == 404
     assert upload(client, jsonl(row())).status_code == 404
+
+
+# -- hostile JSON -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=list(ATTACKS))
+@pytest.mark.parametrize("key", ["title", "tags", "source", "text", "unknown"])
+def test_hostile_json_in_any_field_is_a_row_error_and_nothing_is_written(boss, attack, key):
+    before = footprint()
+    good = json.dumps(row(text="A good row beside the attack."))
+    data = f"{good}\n{in_object(ATTACKS[attack], key=key, kind='article_excerpt')}\n"
+    report = run(data.encode(), boss)
+    assert not report.ok and not report.written
+    (error,) = report.errors
+    assert (error.line, error.field) == (2, "")
+    assert error.message.startswith("not valid JSON (")
+    assert footprint() == before
+
+
+@pytest.mark.parametrize("key", ["title", "tags", "source", "text", "passage_tags", "authors"])
+def test_nesting_within_the_bound_is_reported_per_field(boss, key):
+    data = in_object(nested_arrays(30), key=key, **row()).encode() + b"\n"
+    report = run(data, boss)
+    assert not report.ok and not report.written
+    assert report.errors and all(p.line == 1 for p in report.errors)
+
+
+def test_the_command_reports_hostile_json_without_a_traceback(boss, tmp_path):
+    before = footprint()
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(
+        "\n".join(in_object(value, kind="article_excerpt") for value in ATTACKS.values()) + "\n"
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=f"Nothing imported: {len(ATTACKS)} error"):
+        call_command("import_records", str(path), "--as", "boss", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if "not valid JSON" in line]
+    assert len(lines) == len(ATTACKS)
+    assert "nested more than 32 levels deep" in lines[0]
+    assert "a number longer than 30 characters" in lines[2]
+    assert footprint() == before
+
+
+def test_admin_upload_of_hostile_json_is_a_preview_error(archivist_client, pending):
+    before = footprint()
+    data = in_object(ATTACKS["nested arrays"], **row()).encode() + b"\n"
+    response = upload(archivist_client, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1 error(s): nothing was written" in page and "nested more than 32 levels" in page
+    assert footprint() == before and not any(pending.iterdir())
+
+
+@pytest.mark.parametrize("column", ["event_start", "embargo_until", "source.published"])
+def test_a_5000_digit_number_in_a_csv_date_cell_is_that_cells_error(boss, column):
+    before = footprint()
+    data = f"kind,title,language,text,{column}\narticle_excerpt,A,en,Text.,{'9' * 5000}\n"
+    report = run(data.encode(), boss, "rows.csv")
+    assert not report.ok and not report.written
+    assert (2, column) in [(p.line, p.field) for p in report.errors]
+    assert footprint() == before

@@ -74,10 +74,18 @@ class RecordDetail(generics.RetrieveAPIView):
 
     serializer_class = RecordDetailSerializer
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        # The record's version number (docs/api.md, "Changing records"): what a writer would
+        # send back in If-Match so a change made meanwhile is caught, not overwritten.
+        response["ETag"] = f'"{self.record.edit_version}"'
+        return response
+
     def get_object(self):
         user = self.request.user
         record = permissions.get_visible_record_or_404(user, public_id=self.kwargs["public_id"])
         audit.log_record_view(user, record)
+        self.record = record
         return record
 
 
