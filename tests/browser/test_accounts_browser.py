@@ -85,3 +85,41 @@ def test_repeated_wrong_passwords_pause_sign_in(page, live_server, screenshot):
         page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=Sign-in is paused")
     screenshot("locked-out")
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "needs_second_factor"),
+    [("counsel-new", roles.LAWYER, False), ("curator-new", roles.ARCHIVIST, True)],
+)
+def test_an_archivist_invites_through_the_admin_and_the_invitee_signs_in(
+    page, live_server, archivist_session, screenshot, username, role, needs_second_factor
+):
+    archivist_session(next_path="/admin/archive/invitation/add/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Role").select_option(role)
+    screenshot("invite-form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    link = page.locator("#invitation-link").input_value()
+    assert username in page.locator("#content").inner_text()
+    screenshot("invite-link")
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Activate account").click()
+    page.wait_for_selector("text=Your account is ready")
+    page.get_by_role("link", name="Sign in").last.click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if needs_second_factor:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        page.wait_for_url("**/accounts/two-factor/**")
+        device = TOTPDevice.objects.get(user__username=username)
+        page.get_by_label("Six-digit code").fill(totp_code(device))
+        page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/")
+    assert role in page.locator(".meta-list").inner_text()
+    screenshot("invitee-account")
