@@ -6,6 +6,8 @@ from django.views.decorators.http import require_GET
 
 from archive import permissions, selectors
 from archive.models import RecordKind, TermKind, Visibility
+from archive.models.records import RECORD_KIND_PLURAL
+from archive.models.vocabulary import TERM_KIND_PLURAL
 
 SUMMARY_KINDS = (TermKind.CAMP, TermKind.PRACTICE, TermKind.TECHNOLOGY)
 
@@ -25,7 +27,7 @@ def home(request):
         "kinds": [_counted(kind, by_kind.get(kind.value, 0)) for kind in RecordKind],
         "total": sum(by_kind.values()),
         "summaries": [
-            (TermKind(kind).label, selectors.term_counts(request.user, kind, limit=8))
+            (TERM_KIND_PLURAL[kind], selectors.term_counts(request.user, kind, limit=8))
             for kind in SUMMARY_KINDS
         ],
         "collections": collections,
@@ -33,11 +35,8 @@ def home(request):
     return render(request, "archive/home.html", context)
 
 
-PLURALS = {RecordKind.TESTIMONY: "testimonies", RecordKind.ARTICLE_EXCERPT: "article excerpts"}
-
-
 def _counted(kind: RecordKind, n: int) -> str:
-    return f"{n} {kind.label if n == 1 else PLURALS[kind]}"
+    return f"{n} {kind.label if n == 1 else RECORD_KIND_PLURAL[kind]}"
 
 
 @require_GET
