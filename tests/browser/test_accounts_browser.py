@@ -123,3 +123,34 @@ def test_an_archivist_invites_through_the_admin_and_the_invitee_signs_in(
     page.wait_for_url("**/accounts/")
     assert role in page.locator(".meta-list").inner_text()
     screenshot("invitee-account")
+
+
+def test_a_right_code_just_after_a_wrong_one_is_explained_and_then_accepted(
+    page, live_server, settings, screenshot
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 3  # a wait long enough to be hit on a slow machine
+    make_user("curator", roles.ARCHIVIST)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("a long test passphrase 42")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/two-factor/**")
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username="curator")
+    right = totp_code(device)
+    page.get_by_label("Six-digit code").fill(f"{(int(right) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Confirm").click()
+    error = page.locator(".field .error").inner_text()
+    assert "not the one the app shows now" in error and "clock" not in error
+
+    page.get_by_label("Six-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+    error = page.locator(".field .error").inner_text()
+    screenshot("not-checked")
+    assert "was not checked" in error and "Wait" in error and "clock" not in error
+
+    page.wait_for_timeout(3200)
+    page.get_by_label("Six-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/")
