@@ -169,3 +169,8 @@ def terms_best_first(terms: QuerySet[Term], text: str) -> QuerySet[Term]:
         default=Value(2),
     )
     return terms.annotate(match_rank=rank).order_by("match_rank", "preferred_label", "kind")
+
+
+def existing_term_slugs(slugs) -> frozenset[str]:
+    """Which of these slugs (from a version's snapshot) still name a term."""
+    return frozenset(Term.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))

@@ -71,6 +71,9 @@ def record_version(request, public_id: str, number: int):
         "snapshot": version.snapshot,
         "latest": visible.last(),
         "previous": visible.filter(number__lt=number).last(),
+        "live_terms": selectors.existing_term_slugs(
+            t["slug"] for t in version.snapshot.get("tags", [])
+        ),
         "can_compare": permissions.can_compare_versions(request.user),
         "citation": _citation(request, version),
     }
