@@ -1,7 +1,8 @@
 """The home page and the about-and-methodology page."""
 
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from archive import permissions, selectors
@@ -37,6 +38,12 @@ def home(request):
 
 def _counted(kind: RecordKind, n: int) -> str:
     return f"{n} {kind.label if n == 1 else RECORD_KIND_PLURAL[kind]}"
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own (for JSON and other non-HTML pages too)."""
+    return redirect(static("archive/favicon.svg"), permanent=True)
 
 
 @require_GET
