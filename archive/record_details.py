@@ -1,11 +1,14 @@
 """The record page's details list: testimony details and access settings, each shown only
 to readers the policy (`permissions.detail_scope`) allows."""
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 
 from archive import permissions
 from archive.dates import DatePrecision, format_partial_date
-from archive.models import Record, RecordKind, Testimony
+from archive.models import Record, RecordKind, Term, Testimony
+from archive.services.versions import TESTIMONY_FIELDS
 
 
 def _date(date, precision: str, to_year: bool) -> str:
@@ -51,8 +54,6 @@ def _testimony_values(testimony, to_year: bool) -> dict[str, tuple[str, str]]:
 
 def record_details(user, record: Record) -> list[tuple[str, str]]:
     """(label, value) pairs this user may read, in reading order; empty values left out."""
-    scope = permissions.detail_scope(user)
-    details: list[tuple[str, str]] = []
     testimony = None
     if record.kind == RecordKind.TESTIMONY:
         testimony = (
@@ -60,6 +61,32 @@ def record_details(user, record: Record) -> list[tuple[str, str]]:
             .filter(record=record)
             .first()
         )
+    return _details(user, record, testimony)
+
+
+def version_details(user, snapshot: dict) -> list[tuple[str, str]]:
+    """The same list for a past version, from its snapshot: what the record said then."""
+    testimony = None
+    data = snapshot.get("testimony")
+    if data:
+        fields = {name: data[name] for name in TESTIMONY_FIELDS if data.get(name) is not None}
+        for name in ("detention_start", "detention_end", "interview_date"):
+            fields[name] = dt.date.fromisoformat(data[name]) if data.get(name) else None
+        org_slug = data.get("interviewing_organization")
+        org = Term.objects.filter(slug=org_slug).first() if org_slug else None
+        testimony = Testimony(**fields, interviewing_organization=org)
+    embargo = snapshot.get("embargo_until")
+    record = Record(
+        state=snapshot.get("state", ""),
+        access_level=snapshot.get("access_level", ""),
+        embargo_until=dt.date.fromisoformat(embargo) if embargo else None,
+    )
+    return _details(user, record, testimony)
+
+
+def _details(user, record: Record, testimony) -> list[tuple[str, str]]:
+    scope = permissions.detail_scope(user)
+    details: list[tuple[str, str]] = []
     if testimony is not None:
         values = _testimony_values(testimony, scope.dates_to_year)
         details += [values[name] for name in scope.testimony]

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from archive import citations, permissions, selectors
 from archive.permissions import get_visible_record_or_404, is_sensitive
-from archive.record_details import record_details
+from archive.record_details import record_details, version_details
 from archive.search.query import more_like_this
 from archive.services import audit, versions
 from archive.version_diff import compare
@@ -76,6 +76,7 @@ def record_version(request, public_id: str, number: int):
         ),
         "can_compare": permissions.can_compare_versions(request.user),
         "citation": _citation(request, version),
+        "details": version_details(request.user, version.snapshot),
     }
     return render(request, "archive/record_version.html", context)
 

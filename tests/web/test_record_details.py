@@ -106,3 +106,32 @@ def test_archivists_see_the_access_settings_of_every_record(client, boss):
         "Access level": "public: anyone",
         "Embargoed until": "2031-01-01",
     }
+
+
+VERSION_ANYONE = {"Narrator": "Narrator K-17", "Relation to the events": "survivor"}
+VERSION_RESEARCH = {
+    **VERSION_ANYONE,
+    **dict.fromkeys(("Gender", "Age", "Ethnicity", "Home prefecture"), "undisclosed"),
+}
+VERSION_ARCHIVE = {
+    **VERSION_RESEARCH,
+    "Consent": "public",
+    "State": "published",
+    "Access level": "public: anyone",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (None, VERSION_ANYONE),
+        (roles.RESEARCHER, VERSION_RESEARCH),
+        (roles.ARCHIVIST, VERSION_ARCHIVE),
+    ],
+)
+def test_a_version_page_shows_the_details_as_they_were(client, testimony, role, expected):
+    if role is not None:
+        sign_in(client, make_user("reader", role))
+    # The published version was taken before the fixture filled in the other details.
+    version = testimony.versions.filter(state="published").last()
+    assert details_on(client.get(version.get_absolute_url()).content.decode()) == expected
