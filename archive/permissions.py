@@ -186,6 +186,49 @@ def is_sensitive(record: Record) -> bool:
     return record.access_level in (AccessLevel.RESTRICTED, AccessLevel.CONFIDENTIAL)
 
 
+# -- testimony details ---------------------------------------------------------------------------
+#
+# SECURITY: each narrator detail is coarse, but together (home prefecture, gender, age band,
+# interview month, organization) they describe a person. A reader sees only what their
+# role needs; consent and access settings are the archive's own business.
+
+TESTIMONY_DETAILS_FOR_ANYONE = ("narrator_pseudonym", "relation", "detention", "original_language")
+TESTIMONY_DETAILS_FOR_RESEARCH = (
+    *TESTIMONY_DETAILS_FOR_ANYONE,
+    "gender",
+    "age_range",
+    "ethnicity",
+    "home_prefecture",
+    "interview_date",
+    "interviewing_organization",
+    "translation_note",
+)
+TESTIMONY_DETAILS_FOR_CASES = (*TESTIMONY_DETAILS_FOR_RESEARCH, "reliability_notes")
+TESTIMONY_DETAILS_FOR_ARCHIVISTS = (*TESTIMONY_DETAILS_FOR_CASES, "consent_scope")
+
+
+@dataclass(frozen=True)
+class DetailScope:
+    """Which testimony details (names above) and access settings a reader is shown, and
+    whether dates are cut to the year."""
+
+    testimony: tuple[str, ...]
+    dates_to_year: bool
+    access_settings: bool
+
+
+def detail_scope(user) -> DetailScope:
+    role = role_of(user)
+    if role == roles.ARCHIVIST:
+        return DetailScope(TESTIMONY_DETAILS_FOR_ARCHIVISTS, False, True)
+    if role == roles.LAWYER:
+        return DetailScope(TESTIMONY_DETAILS_FOR_CASES, False, False)
+    if role == roles.RESEARCHER:
+        return DetailScope(TESTIMONY_DETAILS_FOR_RESEARCH, False, False)
+    # Anonymous visitors and accounts without a role: the account was never vetted.
+    return DetailScope(TESTIMONY_DETAILS_FOR_ANYONE, True, False)
+
+
 # -- collections ----------------------------------------------------------------------------------
 #
 # A collection never widens access: it decides who sees the collection (its title, notes

@@ -2,11 +2,12 @@
 
 from itertools import chain
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractYear
 
 from archive import permissions
 from archive.models import (
+    Alias,
     Collection,
     CollectionVersion,
     Passage,
@@ -15,6 +16,7 @@ from archive.models import (
     Term,
     TermKind,
 )
+from archive.models.vocabulary import fold_label
 
 
 def latest_version(collection: Collection) -> CollectionVersion | None:
@@ -143,3 +145,32 @@ def corroboration(user) -> dict:
         "camps": camps,
         "rows": [(p, [(c, len(cells.get((p.pk, c.pk), ()))) for c in camps]) for p in practices],
     }
+
+
+def terms_best_first(terms: QuerySet[Term], text: str) -> QuerySet[Term]:
+    """Terms matching typed text, ordered so that a term whose label or alias is exactly the
+    text comes first, then those that start with it, then the rest (a word in a description,
+    say): typing "Uyghurs" offers Uyghurs before Turkic peoples."""
+    text = text.strip()
+    if not text:
+        return terms
+    folded = fold_label(text)
+    aliases = Alias.objects.filter(term=OuterRef("pk"))
+    rank = Case(
+        When(
+            Q(preferred_label__iexact=text) | Q(Exists(aliases.filter(folded=folded))),
+            then=Value(0),
+        ),
+        When(
+            Q(preferred_label__istartswith=text)
+            | Q(Exists(aliases.filter(folded__startswith=folded))),
+            then=Value(1),
+        ),
+        default=Value(2),
+    )
+    return terms.annotate(match_rank=rank).order_by("match_rank", "preferred_label", "kind")
+
+
+def existing_term_slugs(slugs) -> frozenset[str]:
+    """Which of these slugs (from a version's snapshot) still name a term."""
+    return frozenset(Term.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("about/", pages.about, name="about"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("terms/<slug:slug>/", terms.term_detail, name="term"),
     path("camps/map/", camps.camp_map_page, name="camp-map"),
     path("camps/<slug:slug>/", camps.camp_detail, name="camp"),

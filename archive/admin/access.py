@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
+from archive.admin.service_saves import CreatedByServiceMixin
 from archive.models import Grant
 from archive.services import access as access_services
 
@@ -33,7 +34,7 @@ class GrantForm(forms.ModelForm):
 
 
 @admin.register(Grant)
-class GrantAdmin(HiddenIs404Mixin, admin.ModelAdmin):
+class GrantAdmin(CreatedByServiceMixin, HiddenIs404Mixin, admin.ModelAdmin):
     form = GrantForm
     list_display = ["target", "grantee", "reason", "expires_at", "active", "granted_by"]
     list_filter = [ActiveFilter, "created_at", "expires_at"]
@@ -66,18 +67,20 @@ class GrantAdmin(HiddenIs404Mixin, admin.ModelAdmin):
         return grant.is_active()
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return
-        created = access_services.grant_create(
-            record=obj.record,
-            collection=obj.collection,
-            user=obj.user,
-            group=obj.group,
-            reason=obj.reason,
-            expires_at=obj.expires_at,
+        if not change:  # a grant is revoked and replaced, never rewritten
+            super().save_model(request, obj, form, change)
+
+    def create_through_service(self, request, form):
+        grant = form.instance
+        return access_services.grant_create(
+            record=grant.record,
+            collection=grant.collection,
+            user=grant.user,
+            group=grant.group,
+            reason=grant.reason,
+            expires_at=grant.expires_at,
             by=request.user,
         )
-        obj.pk = created.pk
 
     @admin.action(description=_("Revoke the selected grants"))
     def revoke(self, request, queryset):

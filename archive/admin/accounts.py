@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from archive import roles
+from archive.admin.service_saves import CreatedByServiceMixin
 from archive.models import Invitation
 from archive.services import accounts as account_services
 
@@ -34,7 +35,7 @@ class InvitationForm(forms.ModelForm):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(CreatedByServiceMixin, admin.ModelAdmin):
     list_display = ["user", "role", "status", "created_by", "created_at", "expires_at"]
     list_filter = ["role", "created_at"]
     search_fields = ["user__username"]
@@ -60,17 +61,17 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
+    def create_through_service(self, request, form):
         invitation, token = account_services.invite(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             by=request.user,
         )
-        obj.pk = invitation.pk
         request._invitation_link = request.build_absolute_uri(
             reverse("archive:invitation", args=[token])
         )
+        return invitation
 
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_link(request, obj)

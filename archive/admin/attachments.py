@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from archive.admin.policy import HiddenIs404Mixin, visible_record_ids
+from archive.admin.service_saves import CreatedByServiceMixin
 from archive.models import Attachment
 from archive.services import attachments as attachment_services
 from archive.services import versions
@@ -59,7 +60,7 @@ class AttachmentForm(forms.ModelForm):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(HiddenIs404Mixin, admin.ModelAdmin):
+class AttachmentAdmin(CreatedByServiceMixin, HiddenIs404Mixin, admin.ModelAdmin):
     form = AttachmentForm
     list_display = ["record", "number", "preview", "caption", "format", "sha256"]
     search_fields = ["record__public_id", "caption"]
@@ -87,8 +88,8 @@ class AttachmentAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     def preview(self, attachment):
         return format_html('<img src="{}" alt="" height="60">', attachment.thumbnail_url())
 
-    def save_model(self, request, obj, form, change):
-        added = attachment_services.attachment_add(
+    def create_through_service(self, request, form):
+        return attachment_services.attachment_add(
             record=form.cleaned_data["record"],
             data=form.cleaned_data["data"],
             caption=form.cleaned_data.get("caption", ""),
@@ -96,4 +97,3 @@ class AttachmentAdmin(HiddenIs404Mixin, admin.ModelAdmin):
             by=request.user,
             note=form.cleaned_data.get("change_note", ""),
         )
-        obj.pk = added.pk

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive import selectors
 from archive.admin.policy import AuditedAdminMixin
 from archive.models import Alias, Camp, ExternalIdentifier, Term
 from archive.models.vocabulary import fold_label
@@ -69,6 +70,11 @@ class TermAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         if obj is None or obj.kind != "camp":
             return [AliasInline, ExternalIdentifierInline]
         return self.inlines
+
+    def get_search_results(self, request, queryset, search_term):
+        # The tag and "broader" autocompletes ask this too: exact names first.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return selectors.terms_best_first(found, search_term), may_have_duplicates
 
     @admin.display(description="aliases")
     def alias_list(self, term):

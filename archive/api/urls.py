@@ -2,9 +2,8 @@
 (search and more-like-this), which they leave as they are."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from archive.api.views import audit, collections, docs, records, terms, tokens
+from archive.api.views import audit, collections, docs, records, schema, terms, tokens
 
 app_name = "api"
 
@@ -62,6 +61,6 @@ urlpatterns = [
     path("audit/", audit.AuditLog.as_view(), name="audit"),
     path("tokens/", tokens.TokenList.as_view(), name="token-list"),
     path("tokens/<int:pk>/", tokens.TokenDetail.as_view(), name="token-detail"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", schema.SchemaView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
 ]

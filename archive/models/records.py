@@ -30,6 +30,12 @@ class RecordKind(models.TextChoices):
     ARTICLE_EXCERPT = "article_excerpt", _("article excerpt")
 
 
+RECORD_KIND_PLURAL = {
+    RecordKind.TESTIMONY: _("testimonies"),
+    RecordKind.ARTICLE_EXCERPT: _("article excerpts"),
+}
+
+
 ID_PREFIX = {RecordKind.TESTIMONY: "T", RecordKind.ARTICLE_EXCERPT: "A"}
 
 

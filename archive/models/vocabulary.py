@@ -22,6 +22,18 @@ class TermKind(models.TextChoices):
     ETHNIC_GROUP = "ethnic_group", _("ethnic group")
 
 
+# Headings and counts name a kind in the plural; English plurals are not label + "s".
+TERM_KIND_PLURAL = {
+    TermKind.CAMP: _("camps"),
+    TermKind.PRACTICE: _("practices"),
+    TermKind.TECHNOLOGY: _("technologies"),
+    TermKind.ORGANIZATION: _("organizations"),
+    TermKind.PLACE: _("places"),
+    TermKind.PERSON: _("people (officials and public figures only)"),
+    TermKind.ETHNIC_GROUP: _("ethnic groups"),
+}
+
+
 # The search field (and query-language prefix) of each kind: camp:, practice:, org:, …
 SEARCH_FIELD = {
     TermKind.CAMP: "camp",

@@ -1,6 +1,8 @@
 """Accounts: invitations (there is no self-registration) and two-factor enrolment."""
 
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -113,11 +115,31 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+@dataclass(frozen=True)
+class CodeCheck:
+    """The answer to a six-digit code. `wait_seconds` > 0: the code was not checked at
+    all, because a wrong code came moments before (django-otp waits 1, 2, 4 … seconds)."""
+
+    ok: bool
+    wait_seconds: int = 0
+
+
+def code_check(*, device: TOTPDevice, token: str) -> CodeCheck:
+    """Check a code from the authenticator app, telling a wrong code from one refused
+    unchecked while the device waits after an earlier wrong one."""
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        left = (info["locked_until"] - timezone.now()).total_seconds()
+        return CodeCheck(ok=False, wait_seconds=max(1, math.ceil(left)))
+    return CodeCheck(ok=device.verify_token(token.strip()))
+
+
 @transaction.atomic
-def confirm_device(*, device: TOTPDevice, token: str) -> bool:
-    """Confirm an enrolment with a first code from the app; True if the code was right."""
-    if not device.verify_token(token):
-        return False
+def confirm_device(*, device: TOTPDevice, token: str) -> CodeCheck:
+    """Confirm an enrolment with a first code from the app."""
+    check = code_check(device=device, token=token)
+    if not check.ok:
+        return check
     device.confirmed = True
     device.save()
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
@@ -127,4 +149,4 @@ def confirm_device(*, device: TOTPDevice, token: str) -> bool:
         target=device.user,
         detail={"two_factor": "enrolled"},
     )
-    return True
+    return check

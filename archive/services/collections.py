@@ -148,9 +148,10 @@ def collection_add_item(
     by,
     passage_number: int | None = None,
     annotation: str = "",
-) -> CollectionItem:
-    """Add a record, or one of its passages, at the end. An item already there is kept
-    where it is (and returned), so adding twice is harmless."""
+) -> tuple[CollectionItem, bool]:
+    """Add a record, or one of its passages, at the end; returns (item, added). An item
+    already there is kept where it is and returned with added False, so adding twice is
+    harmless and the caller can say that nothing changed."""
     _require_editor(by, collection)
     if not permissions.can_view_record(by, record):
         # SECURITY: the same answer as for a record that does not exist.
@@ -159,7 +160,7 @@ def collection_add_item(
     Collection.objects.select_for_update().filter(pk=collection.pk).first()
     existing = collection.items.filter(record=record, passage_number=passage_number).first()
     if existing is not None:
-        return existing
+        return existing, False
     last = collection.items.aggregate(n=Max("position"))["n"] or 0
     item = CollectionItem.objects.create(
         collection=collection,
@@ -170,7 +171,7 @@ def collection_add_item(
         added_by=by,
     )
     _log_edit(collection, by, {"item_added": _item_label(item)})
-    return item
+    return item, True
 
 
 def _visible_item(by, item: CollectionItem) -> None:

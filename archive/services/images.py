@@ -103,12 +103,45 @@ def _open_checked(data: bytes) -> Image.Image:
             "decompression bomb. Scale it down before uploading."
         ) from error
     except UnidentifiedImageError as error:
-        raise ImageRejected("This file is not an image Pillow can read.") from error
+        raise ImageRejected(_not_an_image(data)) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageRejected(
             "The image is damaged or incomplete (truncated); upload the file again."
         ) from error
     return image
+
+
+# What archivists most often upload by mistake, found by the file's first bytes (its name
+# may say .jpg whatever it holds), with what to do instead.
+_NOT_IMAGES = [
+    (
+        lambda head: head.startswith(b"%PDF"),
+        "This file is a PDF document, not an image, whatever its name says. Export the page "
+        "as JPEG or PNG (or take a screenshot of it) and upload that.",
+    ),
+    (
+        lambda head: head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"mif1", b"msf1"},
+        "This file is a HEIC photo (as iPhones take them), which the archive cannot read. "
+        "Export it as JPEG (on the phone: Settings, Camera, Formats, Most Compatible) and "
+        "upload that.",
+    ),
+    (
+        lambda head: head.startswith(b"PK\x03\x04"),
+        "This file is a ZIP archive or an office document, not an image. Upload each "
+        "picture in it as a JPEG or PNG file.",
+    ),
+]
+
+
+def _not_an_image(data: bytes) -> str:
+    head = data[:16]
+    for matches, message in _NOT_IMAGES:
+        if matches(head):
+            return message
+    return (
+        "This file is not an image in a format the archive reads, whatever its name says. "
+        "Open it and save or export it as JPEG or PNG, then upload that."
+    )
 
 
 def _hide(image: Image.Image, region: Region) -> None:

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
@@ -62,22 +64,17 @@ def verify(request):
         return redirect(f"{reverse('archive:two-factor-setup')}?{request.GET.urlencode()}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["token"].strip()):
+        check = account_services.code_check(device=device, token=form.cleaned_data["token"])
+        if check.ok:
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request, reverse("archive:account")))
         audit.log(
             AuditAction.LOGIN_FAILED,
             actor=request.user,
             target=request.user,
-            detail={"second_factor": True, "throttled": not allowed},
+            detail={"second_factor": True, "throttled": bool(check.wait_seconds)},
         )
-        form.add_error(
-            "token",
-            "That code is not right, or came too late. Wait for a new code and try again."
-            if allowed
-            else "Too many wrong codes. Wait a minute before trying again.",
-        )
+        form.add_error("token", _code_refused(check))
     return render(
         request,
         "archive/accounts/verify.html",
@@ -97,10 +94,11 @@ def two_factor_setup(request):
     device = account_services.pending_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if account_services.confirm_device(device=device, token=form.cleaned_data["token"]):
+        check = account_services.confirm_device(device=device, token=form.cleaned_data["token"])
+        if check.ok:
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request, reverse("archive:account")))
-        form.add_error("token", "That code is not right. Check the app's clock and try again.")
+        form.add_error("token", _code_refused(check))
     qr = segno.make(device.config_url, error="m")
     context = {
         "form": form,
@@ -110,6 +108,21 @@ def two_factor_setup(request):
         "secret": _grouped(_base32(device)),
     }
     return render(request, "archive/accounts/two_factor_setup.html", context)
+
+
+def _code_refused(check) -> str:
+    if check.wait_seconds:
+        return ngettext(
+            "This code was not checked: after a wrong code the archive waits before it "
+            "checks another. Wait %(n)d second, then type the code the app shows.",
+            "This code was not checked: after a wrong code the archive waits before it "
+            "checks another. Wait %(n)d seconds, then type the code the app shows.",
+            check.wait_seconds,
+        ) % {"n": check.wait_seconds}
+    return _(
+        "That code is not the one the app shows now. Type the six digits shown under "
+        "“Testimony Archive” in the app before they change."
+    )
 
 
 def _base32(device) -> str:

@@ -231,14 +231,17 @@ def collection_add(request):
     )
     collection = permissions.get_editable_collection_or_404(request.user, slug=data["collection"])
     try:
-        services.collection_add_item(
+        _, added = services.collection_add_item(
             collection=collection, record=record, by=request.user, passage_number=data["passage"]
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        where = f" ¶{data['passage']}" if data["passage"] else ""
-        messages.success(request, f"Added {record.public_id}{where} to “{collection.title}”.")
+        what = f"{record.public_id} ¶{data['passage']}" if data["passage"] else record.public_id
+        if added:
+            messages.success(request, f"Added {what} to “{collection.title}”.")
+        else:
+            messages.info(request, f"{what} was already in “{collection.title}”; nothing changed.")
     target = data["next"]
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = record.get_absolute_url()

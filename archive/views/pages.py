@@ -1,11 +1,14 @@
 """The home page and the about-and-methodology page."""
 
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from archive import permissions, selectors
 from archive.models import RecordKind, TermKind, Visibility
+from archive.models.records import RECORD_KIND_PLURAL
+from archive.models.vocabulary import TERM_KIND_PLURAL
 
 SUMMARY_KINDS = (TermKind.CAMP, TermKind.PRACTICE, TermKind.TECHNOLOGY)
 
@@ -25,7 +28,7 @@ def home(request):
         "kinds": [_counted(kind, by_kind.get(kind.value, 0)) for kind in RecordKind],
         "total": sum(by_kind.values()),
         "summaries": [
-            (TermKind(kind).label, selectors.term_counts(request.user, kind, limit=8))
+            (TERM_KIND_PLURAL[kind], selectors.term_counts(request.user, kind, limit=8))
             for kind in SUMMARY_KINDS
         ],
         "collections": collections,
@@ -33,11 +36,14 @@ def home(request):
     return render(request, "archive/home.html", context)
 
 
-PLURALS = {RecordKind.TESTIMONY: "testimonies", RecordKind.ARTICLE_EXCERPT: "article excerpts"}
-
-
 def _counted(kind: RecordKind, n: int) -> str:
-    return f"{n} {kind.label if n == 1 else PLURALS[kind]}"
+    return f"{n} {kind.label if n == 1 else RECORD_KIND_PLURAL[kind]}"
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own (for JSON and other non-HTML pages too)."""
+    return redirect(static("archive/favicon.svg"), permanent=True)
 
 
 @require_GET

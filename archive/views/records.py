@@ -3,10 +3,12 @@
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from archive import citations, permissions, selectors
 from archive.permissions import get_visible_record_or_404, is_sensitive
+from archive.record_details import record_details, version_details
 from archive.search.query import more_like_this
 from archive.services import audit, versions
 from archive.version_diff import compare
@@ -34,6 +36,10 @@ def record_detail(request, public_id: str):
         ),
         "citation": _citation(request, newest),
         "collections": selectors.editable_collection_choices(request.user),
+        "details": record_details(request.user, record),
+        "edit_url": reverse("admin:archive_record_change", args=[record.pk])
+        if permissions.can_use_admin(request.user)
+        else None,
     }
     return render(request, "archive/record_detail.html", context)
 
@@ -65,8 +71,12 @@ def record_version(request, public_id: str, number: int):
         "snapshot": version.snapshot,
         "latest": visible.last(),
         "previous": visible.filter(number__lt=number).last(),
+        "live_terms": selectors.existing_term_slugs(
+            t["slug"] for t in version.snapshot.get("tags", [])
+        ),
         "can_compare": permissions.can_compare_versions(request.user),
         "citation": _citation(request, version),
+        "details": version_details(request.user, version.snapshot),
     }
     return render(request, "archive/record_version.html", context)
 

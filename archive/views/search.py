@@ -35,11 +35,14 @@ def _params(request):
 def search_page(request):
     params, collection = _params(request)
     result = None
+    browse = None
     if params.q or params.filters or params.collection:
         result = search(request.user, params)
         if params.collection and collection is None:
             result.notice = "No such collection: nothing was searched."
         audit.log_search(request.user, params, result)
+    else:
+        browse = _browse(request.user, params)
     return render(
         request,
         "archive/search.html",
@@ -50,8 +53,21 @@ def search_page(request):
             "hits": [(hit, _hit_html(hit)) for hit in result.hits] if result else [],
             "collection": collection,
             "collections": selectors.editable_collection_choices(request.user),
+            "browse": browse,
         },
     )
+
+
+BROWSE = (("camp", "Camps"), ("practice", "Practices"), ("technology", "Technologies"))
+
+
+def _browse(user, params) -> list[tuple[str, str, list]]:
+    """Starting points for an empty search: the facets of searching for nothing, that is of
+    every record this reader may see, so each number is what its link will find."""
+    everything = search(user, params).facets
+    lists = [(name, title, everything.get(name, [])) for name, title in BROWSE]
+    years = sorted(everything.get("year", []), key=lambda v: v.value)
+    return [*lists, ("year", "Years", years)]
 
 
 @lru_cache(maxsize=4096)  # at most about 2 KB an entry

@@ -104,7 +104,7 @@ def test_archivists_need_their_second_factor_before_anything_else():
         step = client.get(path)
         assert step.status_code == 302 and step["Location"].startswith("/accounts/verify/")
     wrong = client.post("/accounts/verify/", {"token": "000000"})
-    assert "not right" in wrong.content.decode()
+    assert "not the one the app shows now" in wrong.content.decode()
     assert AuditEntry.objects.filter(action="auth.login_failed", actor=keeper).exists()
     device.refresh_from_db()
     device.throttle_reset()  # django-otp makes the next try wait after a wrong code

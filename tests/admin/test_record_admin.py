@@ -315,3 +315,16 @@ def test_a_terms_kind_is_fixed_once_it_exists(archivist_client):
     data["kind"] = "technology"
     archivist_client.post(url, data)
     assert Term.objects.get(pk=term.pk).kind == "organization"
+
+
+@pytest.mark.parametrize("typed", ["Uyghurs", "uyghurs", "Uighur", "Uyghur"])
+def test_tag_autocomplete_offers_the_exact_label_or_alias_first(
+    archivist_client, loaded_seeds, typed
+):
+    response = archivist_client.get(
+        "/admin/autocomplete/",
+        {"term": typed, "app_label": "archive", "model_name": "record", "field_name": "tags"},
+    )
+    labels = [r["text"] for r in response.json()["results"]]
+    # Other terms match too ("Turkic peoples" names Uyghurs in its description), after it.
+    assert labels[0] == "Uyghurs (ethnic group)" and len(labels) > 1

@@ -58,6 +58,8 @@ def test_editor_builds_and_publishes_through_services(people, records, api_for):
     items = f"/api/v1/collections/{slug}/items/"
     first = client.post(items, {"record": records["open"].public_id}, format="json")
     assert first.status_code == 201
+    again = client.post(items, {"record": records["open"].public_id}, format="json")
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
     # A record the researcher may not see is refused exactly like one that does not exist.
     hidden = client.post(items, {"record": records["restricted"].public_id}, format="json")
     missing = client.post(items, {"record": "T-999999"}, format="json")

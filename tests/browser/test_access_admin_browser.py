@@ -38,6 +38,7 @@ def test_archivist_grants_access_and_reads_it_back_in_the_audit_log(
     screenshot("grant-add")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_selector("text=was added successfully")
+    assert "None" not in page.locator(".messagelist").inner_text()
     grant = Grant.objects.get()
     assert (grant.record, grant.user, grant.granted_by.username) == (record, lawyer, "keeper")
 

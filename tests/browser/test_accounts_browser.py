@@ -85,3 +85,72 @@ def test_repeated_wrong_passwords_pause_sign_in(page, live_server, screenshot):
         page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=Sign-in is paused")
     screenshot("locked-out")
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "needs_second_factor"),
+    [("counsel-new", roles.LAWYER, False), ("curator-new", roles.ARCHIVIST, True)],
+)
+def test_an_archivist_invites_through_the_admin_and_the_invitee_signs_in(
+    page, live_server, archivist_session, screenshot, username, role, needs_second_factor
+):
+    archivist_session(next_path="/admin/archive/invitation/add/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Role").select_option(role)
+    screenshot("invite-form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    link = page.locator("#invitation-link").input_value()
+    assert username in page.locator("#content").inner_text()
+    screenshot("invite-link")
+    page.get_by_role("button", name="Log out").click()
+
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Activate account").click()
+    page.wait_for_selector("text=Your account is ready")
+    page.get_by_role("link", name="Sign in").last.click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if needs_second_factor:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        page.wait_for_url("**/accounts/two-factor/**")
+        device = TOTPDevice.objects.get(user__username=username)
+        page.get_by_label("Six-digit code").fill(totp_code(device))
+        page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/")
+    assert role in page.locator(".meta-list").inner_text()
+    screenshot("invitee-account")
+
+
+def test_a_right_code_just_after_a_wrong_one_is_explained_and_then_accepted(
+    page, live_server, settings, screenshot
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 3  # a wait long enough to be hit on a slow machine
+    make_user("curator", roles.ARCHIVIST)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("a long test passphrase 42")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/two-factor/**")
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username="curator")
+    right = totp_code(device)
+    page.get_by_label("Six-digit code").fill(f"{(int(right) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Confirm").click()
+    error = page.locator(".field .error").inner_text()
+    assert "not the one the app shows now" in error and "clock" not in error
+
+    page.get_by_label("Six-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+    error = page.locator(".field .error").inner_text()
+    screenshot("not-checked")
+    assert "was not checked" in error and "Wait" in error and "clock" not in error
+
+    page.wait_for_timeout(3200)
+    page.get_by_label("Six-digit code").fill(totp_code(device))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/")

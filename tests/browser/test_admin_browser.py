@@ -60,3 +60,14 @@ def test_archivist_bulk_tags_records_by_typing_an_alias(loaded_seeds, signed_in,
     screenshot("bulk-tag-done")
     assert all(r.tags.filter(slug="sharp-eyes").exists() for r in (first, second))
     assert Record.objects.filter(tags__slug="sharp-eyes").count() == 3  # 2 + the Amnesty piece
+
+
+def test_tag_autocomplete_lists_the_term_named_first(loaded_seeds, signed_in, screenshot):
+    page = signed_in
+    page.goto("/admin/archive/record/add/")
+    page.locator(".field-tags .select2-container").click()
+    page.locator(".select2-search__field").fill("Uyghurs")
+    options = page.locator(".select2-results__option:not(.loading-results)")
+    options.filter(has_text="Turkic peoples").wait_for()
+    screenshot("tag-autocomplete")
+    assert options.first.inner_text() == "Uyghurs (ethnic group)"

@@ -47,6 +47,13 @@ def test_a_lawyer_builds_and_publishes_a_collection(
     second.get_by_label("what").select_option("2")
     second.get_by_role("button", name="Add").click()
     page.wait_for_selector(f"text=Added {open_record.public_id} ¶2")
+    # The same passage again: nothing is added, and the page says so.
+    again = page.locator("ol.hits li.hit").filter(has_text="Cameras at the gate")
+    again.get_by_label("what").select_option("2")
+    again.get_by_role("button", name="Add").click()
+    page.wait_for_selector(f"text={open_record.public_id} ¶2 was already in “Okapigate bundle”")
+    assert "Added" not in page.locator(".messages").inner_text()
+    screenshot("already-in")
 
     page.goto("/collections/okapigate-bundle/edit/")
     items = page.locator("ol.items li.item")

@@ -74,6 +74,8 @@ def test_public_pages_pass_an_axe_scan_and_fit_a_phone(archive, browser, live_se
         "/corroboration/",
         f"/terms/{camp.slug}/",
         "/search/?q=years",
+        "/search/",
+        "/api/v1/schema/",
         record.get_absolute_url(),
         record.versions.last().get_absolute_url(),
         "/collections/",
@@ -138,3 +140,40 @@ def test_uyghur_reads_right_to_left_and_a_reader_follows_the_links(archive, page
     page.wait_for_url("**/search/?kind=testimony**")
     assert "Account of two years" in page.content()
     screenshot("corroboration-search")
+
+
+def test_signed_in_pages_and_their_controls_pass_an_axe_scan(archive, browser, live_server):
+    """Controls that only signed-in readers get (the collection editor's Remove, Add to
+    collection, the account pages) are held to the same scan, colour contrast included."""
+    from tests.browser.conftest import BROWSER_PASSWORD
+
+    lawyer = make_user("counsel", roles.LAWYER)
+    lawyer.set_password(BROWSER_PASSWORD)
+    lawyer.save()
+    mine = collection_create(title="My bundle", by=lawyer, visibility="private")
+    collection_add_item(collection=mine, record=archive["record"], by=lawyer)
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("counsel")
+    page.get_by_label("Password").fill(BROWSER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/")
+    paths = [
+        "/accounts/",
+        "/accounts/password/",
+        f"/collections/{mine.slug}/edit/",
+        "/collections/",
+        archive["record"].get_absolute_url(),
+        "/search/?q=years",
+    ]
+    problems = {}
+    for path in paths:
+        page.goto(path)
+        found = serious_violations(page)
+        if found:
+            problems[path] = found
+    page.goto(f"/collections/{mine.slug}/edit/")
+    page.screenshot(path=str(ARTIFACTS / "collection-editor.png"), full_page=True)
+    context.close()
+    assert problems == {}

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import ARTIFACTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -53,3 +55,43 @@ def test_the_pages_work_without_javascript(loaded_seeds, browser, live_server):
     assert "kind=article_excerpt" in page.url
     assert page.get_by_role("heading", level=1).inner_text() == "8 records"
     context.close()
+
+
+def test_on_a_phone_the_results_come_before_the_filters(loaded_seeds, browser, live_server):
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 740}, is_mobile=True
+    )
+    page = phone.new_page()
+    page.goto("/search/?q=surveillance")
+    heading = page.locator("#results-heading").bounding_box()
+    first_hit = page.locator("ol.hits li.hit").first.bounding_box()
+    filters = page.locator("aside.facets").bounding_box()
+    page.screenshot(path=str(ARTIFACTS / "search-phone.png"))
+    # The first hit is on the first screen; the filters follow the results, one tap away.
+    assert heading["y"] < 740 and first_hit["y"] < 740
+    assert filters["y"] > first_hit["y"]
+    page.get_by_role("link", name="Filters").click()
+    assert page.evaluate("location.hash") == "#filters"
+    phone.close()
+
+    wide = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = wide.new_page()
+    page.goto("/search/?q=surveillance")
+    filters = page.locator("aside.facets").bounding_box()
+    results = page.locator("section.results").bounding_box()
+    assert filters["x"] < results["x"] and abs(filters["y"] - results["y"]) < 5
+    assert not page.get_by_role("link", name="Filters").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "search-wide.png"))
+    wide.close()
+
+
+def test_an_empty_search_offers_ways_in(loaded_seeds, page, screenshot):
+    page.goto("/search/")
+    screenshot("browse")
+    lists = page.locator("section.browse section.summary-list")
+    assert lists.locator("h2").all_inner_texts() == ["Camps", "Practices", "Technologies", "Years"]
+    year = lists.last.locator("a").first
+    label, count = year.inner_text(), int(year.locator("xpath=../span").inner_text())
+    year.click()
+    page.wait_for_url(f"**/search/?year={label}")
+    assert page.locator("#results-heading").inner_text().startswith(f"{count} record")

@@ -55,3 +55,23 @@ def test_correcting_a_published_record_makes_a_version_readers_can_open(
     assert page.locator("del", has_text="installed at").count() == 1
     assert page.locator("ins", has_text="removed from").count() == 1
     screenshot("diff")
+
+
+def test_a_version_page_links_its_tags_as_separate_chips(page, live_server, screenshot):
+    from archive.models import Term
+    from tests.factories import make_user
+
+    boss = make_user("boss", roles.ARCHIVIST)
+    camp = Term.objects.create(kind="camp", slug="v-camp", preferred_label="Facility Eleven")
+    practice = Term.objects.create(kind="practice", slug="v-practice", preferred_label="Shackling")
+    record = make_record("Held at the facility.", title="Held", tags=[camp, practice])
+    intake.publish(record=record, by=boss)
+    page.goto(record.versions.last().get_absolute_url())
+    tags = page.locator("ul.tags li a")
+    assert tags.all_inner_texts() == ["Facility Eleven", "Shackling"]
+    first, second = (tags.nth(i).bounding_box() for i in (0, 1))
+    assert first["x"] + first["width"] < second["x"]  # apart, not run together
+    assert tags.first.evaluate("a => getComputedStyle(a).borderStyle") == "solid"
+    screenshot("version-tags")
+    tags.first.click()
+    page.wait_for_url("**/terms/v-camp/")

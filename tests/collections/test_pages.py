@@ -203,8 +203,8 @@ def test_add_to_collection_from_a_record_page_or_a_search_result(client, people,
 def test_the_editor_annotates_moves_removes_shares_and_publishes(client, people, records):
     curator = people["curator"]
     collection = coll.collection_create(title="Editor test", by=curator)
-    a = coll.collection_add_item(collection=collection, record=records["open"], by=curator)
-    b = coll.collection_add_item(collection=collection, record=records["restricted"], by=curator)
+    a, _ = coll.collection_add_item(collection=collection, record=records["open"], by=curator)
+    b, _ = coll.collection_add_item(collection=collection, record=records["restricted"], by=curator)
     sign_in(client, curator)
     url = f"/collections/{collection.slug}/items/"
     client.post(f"{url}{b.pk}/", {"action": "annotate", "annotation": "Key account"})

@@ -47,8 +47,9 @@ def test_items_keep_their_order_and_can_be_moved(researcher, published):
         (i.record.title, i.passage_number) for i in collection.items.order_by("position")
     ]
     assert order() == [("A", None), ("B", None), ("C", None), ("B", 1)]
-    # Adding an item again keeps it where it is.
-    coll.collection_add_item(collection=collection, record=a, by=researcher)
+    # Adding an item again keeps it where it is, and says nothing was added.
+    again = coll.collection_add_item(collection=collection, record=a, by=researcher)
+    assert again == (collection.items.get(position=1), False)
     assert order() == [("A", None), ("B", None), ("C", None), ("B", 1)]
     coll.collection_move_item(item=collection.items.get(position=4), by=researcher, offset=-3)
     assert order() == [("B", 1), ("A", None), ("B", None), ("C", None)]
@@ -58,7 +59,7 @@ def test_items_keep_their_order_and_can_be_moved(researcher, published):
 def test_a_published_version_never_changes_when_its_records_do(researcher, published, boss):
     record = published("Cameras were installed at the gate.", "A second paragraph.")
     collection = coll.collection_create(title="Bundle", by=researcher)
-    item = coll.collection_add_item(
+    item, _ = coll.collection_add_item(
         collection=collection, record=record, passage_number=1, by=researcher
     )
     coll.collection_annotate_item(item=item, by=researcher, annotation="Corroborates T-7 ¶2")

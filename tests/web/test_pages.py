@@ -2,6 +2,7 @@
 counted over what the visitor may see only."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -118,3 +119,26 @@ def test_the_record_page_lists_each_passages_tags(client, boss, camp, practice):
     body = client.get(record.get_absolute_url()).content.decode()
     assert 'aria-label="Tags of ¶1"' in body
     assert f'<a href="/terms/{practice.slug}/" dir="auto">Sleep deprivation test</a>' in body
+
+
+def test_the_home_page_names_each_kind_in_its_english_plural(client):
+    body = client.get("/").content.decode()
+    assert all(f">{h}</h3>" in body for h in ("Camps", "Practices", "Technologies"))
+    assert "Technologys" not in body
+
+
+def test_no_template_makes_a_plural_by_appending_s_to_a_variable():
+    from pathlib import Path
+
+    from archive.models import RecordKind, TermKind
+    from archive.models.records import RECORD_KIND_PLURAL
+    from archive.models.vocabulary import TERM_KIND_PLURAL
+
+    assert set(TERM_KIND_PLURAL) == set(TermKind) and set(RECORD_KIND_PLURAL) == set(RecordKind)
+    templates = Path(__file__).parents[2] / "templates"
+    offenders = [
+        f"{path.name}: {match}"
+        for path in templates.rglob("*.html")
+        for match in re.findall(r"\}\}s\b", path.read_text())
+    ]
+    assert offenders == []

@@ -100,7 +100,9 @@ class CollectionItems(APIView):
         collection = _editable(request, slug)
         return _items_page(request, self, collection.items.all(), DraftItemSerializer)
 
-    @extend_schema(request=ItemAddSerializer, responses={201: DraftItemSerializer})
+    @extend_schema(
+        request=ItemAddSerializer, responses={201: DraftItemSerializer, 200: DraftItemSerializer}
+    )
     def post(self, request, slug):
         """Add a record or one ¶ at the end; adding an item already there returns it."""
         collection = _editable(request, slug)
@@ -114,7 +116,7 @@ class CollectionItems(APIView):
         if record is None:
             # SECURITY: the same answer for a hidden record and a missing one.
             return Response({"record": ["No such record."]}, status=status.HTTP_400_BAD_REQUEST)
-        item = service.collection_add_item(
+        item, added = service.collection_add_item(
             collection=collection,
             record=record,
             by=request.user,
@@ -122,7 +124,7 @@ class CollectionItems(APIView):
             annotation=form.validated_data["annotation"],
         )
         data = DraftItemSerializer(item, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
 
 
 class CollectionItemDetail(APIView):
