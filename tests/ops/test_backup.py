@@ -8,6 +8,7 @@ directory and database, since one pytest process cannot hold two Django database
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -308,3 +309,16 @@ def test_restore_refuses_media_left_in_the_target(db, media_root, target, tmp_pa
     done = target.manage("restore", str(archive))
     assert done.returncode != 0 and "media directory" in done.stderr
     assert target.record_count() == 0
+
+
+def test_a_backup_into_a_directory_gets_a_timestamped_name(db, media_root, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    out = io.StringIO()
+    call_command("backup", str(folder), stdout=out)
+    [written] = list(folder.iterdir())
+    assert re.fullmatch(r"archive-backup-\d{8}T\d{6}Z\.tar\.gz", written.name)
+    assert f"wrote {written}" in out.getvalue()
+    assert written.stat().st_mode & 0o777 == 0o600
+    with tarfile.open(written) as tar:
+        assert "manifest.json" in tar.getnames()
