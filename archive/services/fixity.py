@@ -133,7 +133,7 @@ def _check_versions() -> Iterator[Mismatch | None]:
     from archive.services.versions import snapshot_hash, snapshot_of
 
     discards = _recorded_discards()
-    latest: dict[int, RecordVersion] = {}
+    latest: dict[int, tuple[int, str]] = {}  # number and hash only: memory stays flat
     versions = RecordVersion.objects.order_by("record_id", "number").select_related("record")
     for _, group in itertools.groupby(versions.iterator(chunk_size=CHUNK), lambda v: v.record_id):
         group = list(group)
@@ -141,12 +141,18 @@ def _check_versions() -> Iterator[Mismatch | None]:
         for version in group:
             public_id = version.record.public_id
             where = f"{public_id} v{version.number}"
+            if not isinstance(version.snapshot, dict):
+                yield Mismatch("version", where, version.version_hash, "not a snapshot")
+                continue
             if version.snapshot.get("discarded"):
                 yield _check_discarded(version, public_id, public, discards.get(public_id, {}))
                 continue
             computed = snapshot_hash(version.snapshot)
-            texts = [p.get("text", "") for p in version.snapshot.get("passages", [])]
-            text_hash = hashing.record_hash(texts)
+            try:
+                texts = [p.get("text", "") for p in version.snapshot.get("passages", [])]
+                text_hash = hashing.record_hash(texts)
+            except (AttributeError, TypeError):
+                text_hash = "not a snapshot"
             if computed != version.version_hash:
                 yield Mismatch("version", where, version.version_hash, computed)
             elif text_hash != version.content_hash:
@@ -155,14 +161,14 @@ def _check_versions() -> Iterator[Mismatch | None]:
                 yield Mismatch("version", where, public_id, str(version.snapshot.get("public_id")))
             else:
                 yield None
-        latest[group[-1].record_id] = group[-1]
+        latest[group[-1].record_id] = (group[-1].number, group[-1].version_hash)
     records = Record.objects.filter(pk__in=latest).select_related("source")
     for record in records.iterator(chunk_size=CHUNK):
-        version = latest[record.pk]
+        number, version_hash = latest[record.pk]
         current = snapshot_hash(snapshot_of(record))
-        if current != version.version_hash:
-            where = f"{record.public_id} now, against its newest version v{version.number}"
-            yield Mismatch("record state", where, version.version_hash, current)
+        if current != version_hash:
+            where = f"{record.public_id} now, against its newest version v{number}"
+            yield Mismatch("record state", where, version_hash, current)
 
 
 def _check_discarded(version, public_id: str, public: list[int], recorded: dict):
@@ -229,7 +235,10 @@ def _check_collection_versions() -> Iterator[Mismatch | None]:
                 computed,
             )
             continue
-        problems = _pin_problems(version, manifest)
+        try:
+            problems = _pin_problems(version, manifest)
+        except (AttributeError, TypeError, ValueError):
+            problems = ["the manifest cannot be read"]
         yield (
             Mismatch("collection pins", where, "the pinned hashes", "; ".join(problems))
             if (problems)

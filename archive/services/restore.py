@@ -291,21 +291,20 @@ def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> Restore
         report.created_at = verified.manifest["created_at"]
         # What this code's migrations make, on this very server: the target, emptied (its
         # tables held no rows) and migrated from nothing.
-        expected = _migrated_schema(_empty_database)
+        _empty_database()
+        expected = _migrate_and_read()
         database = verified.staging / fmt.DATABASE_MEMBERS[verified.vendor]
-        before = set()
         try:
-
-            def load():
-                nonlocal before
-                _load_sqlite(database) if verified.vendor == "sqlite" else _load_postgres(database)
-                before = set(MigrationRecorder(connection).applied_migrations())
-
-            restored = _migrated_schema(load)
-            _check_restored(expected, restored)
+            if verified.vendor == "sqlite":
+                _load_sqlite(database)
+            else:
+                _load_postgres(database)
+            before = set(MigrationRecorder(connection).applied_migrations())
+            _check_restored(expected, _migrate_and_read())
         except BaseException:
             # SECURITY: a database that failed its checks is not left for anything to run on.
-            _migrated_schema(_empty_database)
+            _empty_database()
+            call_command("migrate", interactive=False, verbosity=0)
             raise
         after = set(MigrationRecorder(connection).applied_migrations())
         report.migrations_applied = sorted(f"{app}.{name}" for app, name in after - before)
@@ -318,10 +317,9 @@ def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> Restore
     return report
 
 
-def _migrated_schema(prepare) -> dict:
-    """`prepare()` the target, bring it to this code's migrations (a backup from older code
-    gets the later ones, docs/backup.md), and read its schema."""
-    prepare()
+def _migrate_and_read() -> dict:
+    """Bring the target to this code's migrations (a backup from older code gets the later
+    ones, docs/backup.md) and read its schema."""
     call_command("migrate", interactive=False, verbosity=0)
     return db_schema.snapshot(connection)
 
@@ -365,7 +363,9 @@ def _empty_database() -> None:
         cursor.execute(
             "SELECT c.relkind, c.relname FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm', 'r', 'p', 'f', 'S')"
+            "WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm', 'r', 'p', 'f', 'S') "
+            # Objects an extension owns go with the extension, never on their own.
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
         )
         kinds = {"v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
         for kind, name in cursor.fetchall():
@@ -376,7 +376,8 @@ def _empty_database() -> None:
         cursor.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p "
             "JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')"
+            "WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
         )
         for (signature,) in cursor.fetchall():
             cursor.execute(f"DROP ROUTINE IF EXISTS {signature} CASCADE")
