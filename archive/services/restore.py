@@ -360,19 +360,22 @@ def _empty_database() -> None:
         )
         for (schema,) in cursor.fetchall():
             cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(schema)} CASCADE")
-        cursor.execute(
-            "SELECT c.relkind, c.relname FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm', 'r', 'p', 'f', 'S') "
-            # Objects an extension owns go with the extension, never on their own.
-            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
-        )
-        kinds = {"v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
-        for kind, name in cursor.fetchall():
-            what = kinds.get(kind, "TABLE")
+        # Tables before sequences: an identity column's sequence goes with its table.
+        statements = {"v": "VIEW", "m": "MATERIALIZED VIEW", "r": "TABLE", "p": "TABLE"}
+        statements |= {"f": "FOREIGN TABLE", "S": "SEQUENCE"}
+        for kinds in (("v", "m"), ("r", "p", "f"), ("S",)):
             cursor.execute(
-                f"DROP {what} IF EXISTS public.{connection.ops.quote_name(name)} CASCADE"
+                "SELECT c.relkind, c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = ANY(%s) "
+                # Objects an extension owns go with the extension, never on their own.
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid "
+                "AND d.deptype = 'e')",
+                [list(kinds)],
             )
+            for kind, name in cursor.fetchall():
+                quoted = connection.ops.quote_name(name)
+                cursor.execute(f"DROP {statements[kind]} IF EXISTS public.{quoted} CASCADE")
         cursor.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p "
             "JOIN pg_namespace n ON n.oid = p.pronamespace "
