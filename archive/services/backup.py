@@ -67,7 +67,10 @@ def create_backup(dest) -> BackupReport:
     0600: it holds testimony. Works while the server runs: neither SQLite's backup API nor
     pg_dump keeps writers out."""
     started = time.perf_counter()
+    meant_directory = str(dest).endswith(("/", os.sep))
     dest = Path(dest).resolve()
+    if meant_directory and not dest.is_dir():
+        raise BackupError(f"The directory {dest} does not exist.")
     if dest.is_dir():
         dest = dest / default_name()
         if dest.exists():

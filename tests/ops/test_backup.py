@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive.models import AuditEntry, Record
@@ -324,6 +324,10 @@ def test_a_backup_into_a_directory_gets_a_timestamped_name(db, media_root, tmp_p
     assert written.stat().st_mode & 0o777 == 0o600
     with tarfile.open(written) as tar:
         assert "manifest.json" in tar.getnames()
+    # A directory meant (the trailing slash) but missing is refused, not written as a file.
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("backup", f"{tmp_path / 'missing'}/", stdout=io.StringIO())
+    assert not (tmp_path / "missing").exists()
 
 
 # -- forged backups (issue 22, item 4) ---------------------------------------------------------
