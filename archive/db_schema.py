@@ -101,11 +101,28 @@ POSTGRES_CATALOG = {
 }
 
 
+# pg_dump prints an expression as PostgreSQL deparses it, and reading it back can place the
+# casts and parentheses differently: `(x)::text = ANY (ARRAY[('a'::character varying)::text])`
+# becomes `(x)::text = ANY ((ARRAY['a'::character varying])::text[])`. Compared without them
+# (and without white space).
+_CASTS = re.compile(
+    r"::(?:character varying|timestamp with time zone|timestamp without time zone|"
+    r"double precision|text|integer|bigint|smallint|boolean|date|jsonb|json|numeric|"
+    r"regclass|name|\"char\")(?:\[\])?"
+)
+
+
+def _expression(value):
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"[\s()]+", "", _CASTS.sub("", value))
+
+
 def _postgres(cursor) -> dict[str, set[tuple]]:
     found = {}
     for kind, sql in POSTGRES_CATALOG.items():
         cursor.execute(sql)
-        found[kind] = {tuple(row) for row in cursor.fetchall()}
+        found[kind] = {tuple(_expression(v) for v in row) for row in cursor.fetchall()}
     return found
 
 
