@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from archive import hashing
 from archive.models import Attachment, Passage, Record, RecordState, RecordVersion, Testimony
+from archive.models.audit import AuditAction
 from archive.models.records import deleting_records
+from archive.services import audit
 
 SNAPSHOT_FORMAT = 1
 MAX_NOTE = 2000
@@ -307,9 +309,6 @@ def discard_draft_text(*, record: Record, by=None) -> int:
     discarded; the audit log records those hashes, so fixity can still check them. The
     per-row history of those drafts is deleted for the same reason. Returns how many
     versions were discarded."""
-    from archive.models.audit import AuditAction
-    from archive.services import audit
-
     drafts = record.versions.select_for_update().filter(state__in=DRAFT_STATES).order_by("number")
     kept = []
     for version in drafts:
