@@ -34,6 +34,14 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_stream(handle, chunk: int = 1024 * 1024) -> str:
+    """Of an open binary file, read in chunks (bounded memory for large images)."""
+    digest = hashlib.sha256()
+    while block := handle.read(chunk):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 # Canonical JSON: keys sorted, no whitespace, characters as themselves, UTF-8. Record versions
 # and collection manifests are hashed over these bytes (docs/versions.md).
 CANONICAL_JSON = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}

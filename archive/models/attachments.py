@@ -19,6 +19,8 @@ class Attachment(models.Model):
     file = models.FileField(upload_to="attachments/", editable=False)
     thumbnail = models.FileField(upload_to="attachments/thumbnails/", editable=False)
     sha256 = models.CharField(max_length=64, editable=False)
+    # Readers are shown the thumbnail too, so fixity checks it as it checks the image.
+    thumbnail_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     format = models.CharField(max_length=8, editable=False)
     width = models.PositiveIntegerField(editable=False)
     height = models.PositiveIntegerField(editable=False)

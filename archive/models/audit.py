@@ -3,13 +3,16 @@
 Entries are written by archive.services.audit only. The application refuses to change or
 delete them (save, delete, QuerySet.update and QuerySet.delete all raise), and a database
 trigger refuses UPDATE and DELETE on the table itself (migration 0004), so neither a bug nor
-the admin can rewrite history.
+the admin can rewrite history. Each entry carries a hash chain (archive/audit_chain.py), so a
+row forged, changed or removed past the triggers shows in `manage.py verify_fixity`.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from archive import audit_chain
 
 
 class AuditAction(models.TextChoices):
@@ -29,6 +32,7 @@ class AuditAction(models.TextChoices):
     RECORD_PUBLISH = "record.publish", _("published a record")
     RECORD_WITHDRAW = "record.withdraw", _("withdrew a record")
     RECORD_DELETE = "record.delete", _("deleted a record")
+    DRAFTS_DISCARDED = "record.drafts_discarded", _("discarded the text of drafts")
     ACCOUNT_CHANGE = "account.change", _("changed an account")
     OBJECT_CHANGE = "object.change", _("changed vocabulary, a source or a warning")
     OBJECT_DELETE = "object.delete", _("deleted vocabulary, a source or a warning")
@@ -49,6 +53,10 @@ class AuditQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # Each entry is chained to the one before it in save().
+        raise AppendOnlyError("Audit entries are added one at a time.")
 
 
 class AuditEntry(models.Model):
@@ -74,6 +82,8 @@ class AuditEntry(models.Model):
     channel = models.CharField(max_length=16, blank=True, editable=False)
     path = models.CharField(max_length=300, blank=True, editable=False)
     ip_hash = models.CharField(_("client (keyed hash)"), max_length=32, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -89,7 +99,15 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            # Held to the end of the outermost transaction: an entry is chained to the last
+            # one committed, never to one another writer may still roll back.
+            audit_chain.lock(transaction.get_connection(using))
+            self.at = timezone.now()  # stamped under the lock, so times rise along the chain
+            self.prev_hash = audit_chain.last_hash(type(self).objects.using(using))
+            self.entry_hash = audit_chain.entry_hash(vars(self), self.prev_hash)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries cannot be deleted.")

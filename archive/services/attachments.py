@@ -4,6 +4,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 
+from archive import hashing
 from archive.models import Record
 from archive.models.attachments import Attachment
 from archive.models.audit import AuditAction
@@ -33,6 +34,7 @@ def attachment_add(
         number=number,
         caption=caption,
         sha256=clean.sha256,
+        thumbnail_sha256=hashing.sha256_bytes(clean.thumbnail),
         format=clean.format,
         width=clean.width,
         height=clean.height,
@@ -48,7 +50,12 @@ def attachment_add(
         AuditAction.RECORD_EDIT,
         actor=by,
         target=record,
-        detail={"attachment_added": number, "sha256": clean.sha256, "regions_hidden": len(regions)},
+        detail={
+            "attachment_added": number,
+            "sha256": clean.sha256,
+            "thumbnail_sha256": attachment.thumbnail_sha256,
+            "regions_hidden": len(regions),
+        },
     )
     return attachment
 

@@ -62,11 +62,19 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 
 
 def create_backup(dest) -> BackupReport:
-    """Write the backup to `dest` atomically (a temporary file beside it, then a rename), mode
+    """Write the backup to `dest` (a file, or a directory to hold a timestamped .tar.gz)
+    atomically (a temporary file beside it, then a rename), mode
     0600: it holds testimony. Works while the server runs: neither SQLite's backup API nor
     pg_dump keeps writers out."""
     started = time.perf_counter()
+    meant_directory = str(dest).endswith(("/", os.sep))
     dest = Path(dest).resolve()
+    if meant_directory and not dest.is_dir():
+        raise BackupError(f"The directory {dest} does not exist.")
+    if dest.is_dir():
+        dest = dest / default_name()
+        if dest.exists():
+            raise BackupError(f"{dest} already exists: wait a second and try again.")
     if not dest.parent.is_dir():
         raise BackupError(f"The directory {dest.parent} does not exist.")
     report = BackupReport(path=dest, vendor=connection.vendor)
@@ -107,6 +115,12 @@ def create_backup(dest) -> BackupReport:
     report.size = dest.stat().st_size
     report.seconds = time.perf_counter() - started
     return report
+
+
+def default_name() -> str:
+    """The file written when the destination is a directory: sorts by time, never clashes
+    with the backups of other seconds."""
+    return f"archive-backup-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.tar.gz"
 
 
 def _json(data: dict) -> bytes:

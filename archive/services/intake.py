@@ -258,7 +258,7 @@ def publish(*, record: Record, by, note: str = "") -> None:
     _move(record, "publish", by, note=note.strip() or "published")
     record.identifying_terms.exclude(term="").update(term="")
     # SECURITY: no pre-publication text survives in versions or history rows.
-    versions.discard_draft_text(record=record)
+    versions.discard_draft_text(record=record, by=by)
 
 
 @transaction.atomic

@@ -1,8 +1,11 @@
 """manage.py restore: check a backup whole, then load it into an empty deployment.
 
-Nothing is changed until the archive has passed every check (readable, manifest hash, every
-member's SHA-256 and size, safe paths, expected members, database vendor, migrations this
-code knows) and the target has been found empty. Layout: backup_format.py, docs/backup.md.
+Nothing is unpacked until every member's declared size matches the manifest (whose own hash
+matches) and fits on the disk; nothing is loaded until the archive has passed every check
+(readable, every member's SHA-256 and size, safe paths, expected members, database vendor,
+migrations this code knows) and the target has been found empty. A loaded database is kept
+only if its schema is exactly what this code's migrations make and its audit log's hash chain
+is whole; otherwise the target is emptied again. Layout: backup_format.py, docs/backup.md.
 """
 
 import hashlib
@@ -24,9 +27,11 @@ from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from archive import db_schema
 from archive.models import IndexQueue
 from archive.search import engine
 from archive.services import backup_format as fmt
+from archive.services import fixity
 from archive.services.backup_format import BackupError
 
 # Rows that `migrate` itself writes into a fresh database: their presence does not make a
@@ -38,6 +43,10 @@ MIGRATION_SEEDED = {
     "auth_group",
     "auth_group_permissions",
 }
+# manifest.json and its hash are read into memory before anything is unpacked.
+MAX_MANIFEST = 64 * 1024 * 1024
+# Free space left on the data directory's disk after unpacking, for the database to grow.
+DISK_MARGIN = 64 * 1024 * 1024
 
 
 @dataclass
@@ -73,47 +82,42 @@ def verified_archive(src, expect_manifest_sha256: str | None = None):
     src = Path(src)
     if not src.is_file():
         raise BackupError(f"{src} is not a file.")
+    manifest_bytes, actual = _survey(src, expect_manifest_sha256)
     with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".restore-") as staging:
         staging = Path(staging)
-        found = _unpack(src, staging)
-        yield _check(staging, found, expect_manifest_sha256)
+        found = _unpack(src, staging, _declared_sizes(manifest_bytes))
+        yield _check(staging, found, manifest_bytes, actual)
 
 
-def _unpack(src: Path, staging: Path) -> dict[str, tuple[str, int]]:
-    found: dict[str, tuple[str, int]] = {}
+def _survey(src: Path, expect: str | None) -> tuple[bytes, str]:
+    """Read the member headers and the manifest only, writing nothing: every member must be
+    a plain file, once, under a safe name, of the size the (intact) manifest gives it, and
+    all of them must fit on the disk. A forged archive whose manifest was recomputed still
+    cannot unpack more than that manifest admits to."""
+    sizes: dict[str, int] = {}
+    kept: dict[str, bytes] = {}
     try:
         with tarfile.open(src, fmt.tar_mode(src, writing=False)) as tar:
             for member in tar:
-                path = fmt.safe_member_name(member.name)
+                fmt.safe_member_name(member.name)
                 if not member.isfile():
                     # SECURITY: links and devices could reach outside the staging directory.
                     raise BackupError(f"The archive member {member.name!r} is not a plain file.")
-                if member.name in found:
+                if member.name in sizes:
                     raise BackupError(f"The archive holds {member.name!r} twice.")
-                target = staging / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                found[member.name] = _copy_out(tar.extractfile(member), target)
+                sizes[member.name] = member.size
+                if member.name in (fmt.MANIFEST, fmt.MANIFEST_HASH):
+                    if member.size > MAX_MANIFEST:
+                        raise BackupError(f"{member.name} is {member.size:,} bytes: refused.")
+                    kept[member.name] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise BackupError(f"{src} is not a readable backup archive: {exc}.") from exc
-    return found
-
-
-def _copy_out(source, target: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(target, "xb") as out:
-        while chunk := source.read(fmt.CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return digest.hexdigest(), size
-
-
-def _check(staging: Path, found: dict, expect: str | None) -> Verified:
     for required in (fmt.MANIFEST, fmt.MANIFEST_HASH):
-        if required not in found:
+        if required not in kept:
             raise BackupError(f"The archive has no {required}: not a complete backup.")
-    recorded = (staging / fmt.MANIFEST_HASH).read_text(errors="replace").strip()
-    actual = found[fmt.MANIFEST][0]
+    manifest_bytes = kept[fmt.MANIFEST]
+    actual = hashlib.sha256(manifest_bytes).hexdigest()
+    recorded = kept[fmt.MANIFEST_HASH].decode(errors="replace").strip()
     if recorded != actual:
         raise BackupError(
             "manifest.json does not match its SHA-256 (manifest.json.sha256): the archive is "
@@ -124,13 +128,83 @@ def _check(staging: Path, found: dict, expect: str | None) -> Verified:
             f"The manifest's SHA-256 is {actual}, not the {expect} you expected: this is not "
             "that backup, or it was altered."
         )
+    declared = _declared_sizes(manifest_bytes)
+    problems = []
+    for name, size in sorted(sizes.items()):
+        if name in (fmt.MANIFEST, fmt.MANIFEST_HASH):
+            continue
+        if name not in declared:
+            problems.append(f"{name}: not in the manifest")
+        elif size != declared[name]:
+            problems.append(
+                f"{name}: {size:,} bytes, but the manifest says {declared[name]:,}: "
+                "SHA-256 or size differs from the manifest"
+            )
+    if problems:
+        raise BackupError(
+            "The archive is damaged or was altered (nothing was unpacked):\n  "
+            + "\n  ".join(problems)
+        )
+    total = sum(declared.values()) + len(manifest_bytes)
+    free = shutil.disk_usage(settings.DATA_DIR).free
+    if total + DISK_MARGIN > free:
+        raise BackupError(
+            f"The archive unpacks to {total:,} bytes; {settings.DATA_DIR} has {free:,} free."
+        )
+    return manifest_bytes, actual
+
+
+def _declared_sizes(manifest_bytes: bytes) -> dict[str, int]:
     try:
-        manifest = json.loads((staging / fmt.MANIFEST).read_bytes())
-        files = manifest["files"]
-    except (ValueError, KeyError, TypeError) as exc:
+        manifest = json.loads(manifest_bytes)
+        sizes = {str(name): int(entry["size"]) for name, entry in manifest["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BackupError(f"manifest.json cannot be read: {exc}.") from exc
     if manifest.get("format") != fmt.FORMAT:
         raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
+    if any(size < 0 for size in sizes.values()):
+        raise BackupError("manifest.json gives a negative size.")
+    for name in sizes:
+        fmt.safe_member_name(name)
+    return sizes
+
+
+def _unpack(src: Path, staging: Path, declared: dict[str, int]) -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
+    try:
+        with tarfile.open(src, fmt.tar_mode(src, writing=False)) as tar:
+            for member in tar:
+                path = fmt.safe_member_name(member.name)
+                if not member.isfile() or member.name in found:
+                    raise BackupError(f"The archive changed while it was read: {member.name!r}.")
+                if member.name in (fmt.MANIFEST, fmt.MANIFEST_HASH):
+                    continue  # read by _survey
+                limit = declared.get(member.name)
+                if limit is None or member.size != limit:
+                    raise BackupError(f"The archive changed while it was read: {member.name!r}.")
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                found[member.name] = _copy_out(tar.extractfile(member), target, limit)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise BackupError(f"{src} is not a readable backup archive: {exc}.") from exc
+    return found
+
+
+def _copy_out(source, target: Path, limit: int) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(target, "xb") as out:
+        while chunk := source.read(fmt.CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise BackupError(f"{target.name} is larger than the manifest says.")
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _check(staging: Path, found: dict, manifest_bytes: bytes, actual: str) -> Verified:
+    manifest = json.loads(manifest_bytes)
+    files = manifest["files"]
     problems = []
     for name, entry in sorted(files.items()):
         fmt.safe_member_name(name)
@@ -138,8 +212,6 @@ def _check(staging: Path, found: dict, expect: str | None) -> Verified:
             problems.append(f"{name}: missing")
         elif found[name] != (entry["sha256"], entry["size"]):
             problems.append(f"{name}: SHA-256 or size differs from the manifest")
-    extra = sorted(set(found) - set(files) - {fmt.MANIFEST, fmt.MANIFEST_HASH})
-    problems += [f"{name}: not in the manifest" for name in extra]
     if problems:
         raise BackupError("The archive is damaged or was altered:\n  " + "\n  ".join(problems))
     if fmt.SETTINGS not in files:
@@ -217,17 +289,26 @@ def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> Restore
         _check_target(verified)
         report.vendor = verified.vendor
         report.created_at = verified.manifest["created_at"]
+        # What this code's migrations make, on this very server: the target, emptied (its
+        # tables held no rows) and migrated from nothing.
+        _empty_database()
+        expected = _migrate_and_read()
         database = verified.staging / fmt.DATABASE_MEMBERS[verified.vendor]
-        if verified.vendor == "sqlite":
-            _load_sqlite(database)
-        else:
-            _load_postgres(database)
+        try:
+            if verified.vendor == "sqlite":
+                _load_sqlite(database)
+            else:
+                _load_postgres(database)
+            before = set(MigrationRecorder(connection).applied_migrations())
+            _check_restored(expected, _migrate_and_read())
+        except BaseException:
+            # SECURITY: a database that failed its checks is not left for anything to run on.
+            _empty_database()
+            call_command("migrate", interactive=False, verbosity=0)
+            raise
+        after = set(MigrationRecorder(connection).applied_migrations())
+        report.migrations_applied = sorted(f"{app}.{name}" for app, name in after - before)
         report.media_files = _move_media(verified.staging / "media")
-    before = set(MigrationRecorder(connection).applied_migrations())
-    # A backup from older code gets this code's later migrations (docs/backup.md).
-    call_command("migrate", interactive=False, verbosity=0)
-    after = set(MigrationRecorder(connection).applied_migrations())
-    report.migrations_applied = sorted(f"{app}.{name}" for app, name in after - before)
     # The index is derived data: rebuilt from the restored database, never copied, so search
     # answers what the database holds. Rows the backup caught queued are covered by it.
     report.indexed_records = engine.rebuild().records
@@ -236,12 +317,78 @@ def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> Restore
     return report
 
 
+def _migrate_and_read() -> dict:
+    """Bring the target to this code's migrations (a backup from older code gets the later
+    ones, docs/backup.md) and read its schema."""
+    call_command("migrate", interactive=False, verbosity=0)
+    return db_schema.snapshot(connection)
+
+
+def _check_restored(expected: dict, restored: dict) -> None:
+    extra = db_schema.differences(expected, restored)
+    if extra:
+        shown = extra[:20] + ([f"… and {len(extra) - 20} more"] if len(extra) > 20 else [])
+        raise BackupError(
+            "The backed-up database is not what this code's migrations make (tables, columns, "
+            "indexes, constraints, triggers, functions or migrations added, changed or "
+            "removed), so it was altered or is not from this application:\n  "
+            + "\n  ".join(shown)
+            + "\nThe target was emptied again."
+        )
+    broken = fixity.check_audit_log()
+    if broken:
+        raise BackupError(
+            "The backed-up audit log's hash chain is broken, so entries were forged, changed "
+            "or removed:\n  "
+            + "\n  ".join(str(m) for m in broken[:20])
+            + "\nThe target was emptied again."
+        )
+
+
+def _empty_database() -> None:
+    """The target holds no rows (_check_target); remove its objects too."""
+    if connection.vendor == "sqlite":
+        target = Path(connection.settings_dict["NAME"])
+        connections.close_all()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace "
+            "WHERE nspname !~ '^(pg_|information_schema$)' AND nspname <> 'public'"
+        )
+        for (schema,) in cursor.fetchall():
+            cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(schema)} CASCADE")
+        # Tables before sequences: an identity column's sequence goes with its table.
+        statements = {"v": "VIEW", "m": "MATERIALIZED VIEW", "r": "TABLE", "p": "TABLE"}
+        statements |= {"f": "FOREIGN TABLE", "S": "SEQUENCE"}
+        for kinds in (("v", "m"), ("r", "p", "f"), ("S",)):
+            cursor.execute(
+                "SELECT c.relkind, c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = ANY(%s) "
+                # Objects an extension owns go with the extension, never on their own.
+                "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid "
+                "AND d.deptype = 'e')",
+                [list(kinds)],
+            )
+            for kind, name in cursor.fetchall():
+                quoted = connection.ops.quote_name(name)
+                cursor.execute(f"DROP {statements[kind]} IF EXISTS public.{quoted} CASCADE")
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        for (signature,) in cursor.fetchall():
+            cursor.execute(f"DROP ROUTINE IF EXISTS {signature} CASCADE")
+
+
 def _load_sqlite(database: Path) -> None:
     target = Path(connection.settings_dict["NAME"])
     connections.close_all()
-    # The target was found empty, so its file (if any) holds nothing to keep.
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
     partial = target.with_name(f".{target.name}.restoring")
     shutil.copyfile(database, partial)
     os.chmod(partial, 0o600)
@@ -251,18 +398,14 @@ def _load_sqlite(database: Path) -> None:
             raise BackupError("The backed-up SQLite database fails its integrity check.")
     finally:
         check.close()
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(partial, target)
 
 
 def _load_postgres(dump: Path) -> None:
-    # The target's tables were found empty; drop them so the dump's own definitions (and its
-    # migration history) are the only ones, whatever the target was migrated to.
-    with connection.cursor() as cursor:
-        tables = connection.introspection.table_names(cursor)
-        if tables:
-            names = ", ".join(connection.ops.quote_name(t) for t in tables)
-            cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
-        cursor.execute("DROP FUNCTION IF EXISTS archive_auditentry_append_only() CASCADE")
+    # The dump's own definitions (and its migration history) are the only ones.
+    _empty_database()
     name = connection.settings_dict["NAME"]
     connections.close_all()
     # Rows go in before the dump recreates triggers, and inserting is all a restore does, so

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from archive import hashing
 from archive.models import Attachment, Passage, Record, RecordState, RecordVersion, Testimony
+from archive.models.audit import AuditAction
 from archive.models.records import deleting_records
+from archive.services import audit
 
 SNAPSHOT_FORMAT = 1
 MAX_NOTE = 2000
@@ -346,14 +348,15 @@ def redact(*, record: Record, original: str, replacement: str) -> int:
 DRAFT_STATES = (RecordState.DRAFT, RecordState.IN_REVIEW)
 
 
-def discard_draft_text(*, record: Record) -> int:
+def discard_draft_text(*, record: Record, by=None) -> int:
     """At first publication, the drafts before it lose their text: they may hold identifying
     details an archivist removed by hand, which no finding recorded. Each such version keeps
     its number, date, author, note and both hashes (proof of what existed) and is marked
-    discarded. The per-row history of those drafts is deleted for the same reason. Returns
-    how many versions were discarded."""
-    drafts = record.versions.select_for_update().filter(state__in=DRAFT_STATES)
-    discarded = 0
+    discarded; the audit log records those hashes, so fixity can still check them. The
+    per-row history of those drafts is deleted for the same reason. Returns how many
+    versions were discarded."""
+    drafts = record.versions.select_for_update().filter(state__in=DRAFT_STATES).order_by("number")
+    kept = []
     for version in drafts:
         if version.snapshot.get("discarded"):
             continue
@@ -366,9 +369,17 @@ def discard_draft_text(*, record: Record) -> int:
         version.redacted_at = timezone.now()
         version._redacting = True
         version.save()
-        discarded += 1
+        kept.append(
+            {
+                "number": version.number,
+                "version_hash": version.version_hash,
+                "content_hash": version.content_hash,
+            }
+        )
+    if kept:
+        audit.log(AuditAction.DRAFTS_DISCARDED, actor=by, target=record, detail={"versions": kept})
     _delete_draft_history(record)
-    return discarded
+    return len(kept)
 
 
 def _delete_draft_history(record: Record) -> None:

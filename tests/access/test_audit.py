@@ -241,3 +241,51 @@ def test_a_forged_export_filter_is_refused_without_an_error(boss):
     response = admin.get("/admin/archive/auditentry/export.csv", {"at__gte": "not-a-date"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
     assert not AuditEntry.objects.filter(action="audit.export").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    """Writers in parallel threads (own connections, own transactions, some rolled back) each
+    chain to the entry committed last: no fork, no gap."""
+    import threading
+
+    from django.db import connections
+
+    from archive.services import audit
+    from archive.services.fixity import check_audit_log
+
+    before = AuditEntry.objects.count()
+    writers, each = 6, 15
+    errors = []
+    start = threading.Barrier(writers)
+
+    def write(n):
+        try:
+            start.wait()
+            for i in range(each):
+                with transaction.atomic():
+                    audit.log("search", detail={"writer": n, "i": i})
+                    if i % 5 == 4:
+                        # Some work after the entry, inside the same transaction.
+                        AuditEntry.objects.filter(pk=-1).exists()
+                try:
+                    with transaction.atomic():
+                        audit.log("search", detail={"writer": n, "i": i, "rolled_back": True})
+                        raise RuntimeError("roll back")
+                except RuntimeError:
+                    pass
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditEntry.objects.count() == before + writers * each
+    assert check_audit_log() == []
+    hashes = list(AuditEntry.objects.order_by("id").values_list("prev_hash", "entry_hash"))
+    assert len({prev for prev, _ in hashes}) == len(hashes)  # no two entries share a parent

@@ -5,9 +5,12 @@ The restore and the target's digest run in child processes (manage.py) with thei
 directory and database, since one pytest process cannot hold two Django databases apart.
 """
 
+import hashlib
 import io
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -16,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from archive.models import AuditEntry, Record
@@ -307,4 +310,173 @@ def test_restore_refuses_media_left_in_the_target(db, media_root, target, tmp_pa
     (target.data / "media" / "stray.jpg").write_bytes(b"left behind")
     done = target.manage("restore", str(archive))
     assert done.returncode != 0 and "media directory" in done.stderr
+    assert target.record_count() == 0
+
+
+def test_a_backup_into_a_directory_gets_a_timestamped_name(db, media_root, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    out = io.StringIO()
+    call_command("backup", str(folder), stdout=out)
+    [written] = list(folder.iterdir())
+    assert re.fullmatch(r"archive-backup-\d{8}T\d{6}Z\.tar\.gz", written.name)
+    assert f"wrote {written}" in out.getvalue()
+    assert written.stat().st_mode & 0o777 == 0o600
+    with tarfile.open(written) as tar:
+        assert "manifest.json" in tar.getnames()
+    # A directory meant (the trailing slash) but missing is refused, not written as a file.
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("backup", f"{tmp_path / 'missing'}/", stdout=io.StringIO())
+    assert not (tmp_path / "missing").exists()
+
+
+# -- forged backups (issue 22, item 4) ---------------------------------------------------------
+
+SQLITE_FORGERY = """
+DROP TRIGGER archive_auditentry_no_update;
+DROP TRIGGER archive_auditentry_no_delete;
+DELETE FROM archive_auditentry;
+CREATE TRIGGER publish_everything AFTER INSERT ON archive_record
+BEGIN UPDATE archive_record SET state = 'published' WHERE id = NEW.id; END;
+"""
+POSTGRES_FORGERY = """
+DROP TRIGGER archive_auditentry_no_update ON archive_auditentry;
+DROP TRIGGER archive_auditentry_no_truncate ON archive_auditentry;
+DELETE FROM archive_auditentry;
+CREATE FUNCTION publish_everything() RETURNS trigger AS $$
+BEGIN NEW.state := 'published'; RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER publish_everything BEFORE INSERT ON archive_record
+FOR EACH ROW EXECUTE FUNCTION publish_everything();
+"""
+# The triggers lifted, one entry in the middle deleted, the triggers put back as they were:
+# the schema is exactly right, only the chain shows it.
+SQLITE_DROP_ONE_ENTRY = """
+DROP TRIGGER archive_auditentry_no_delete;
+DELETE FROM archive_auditentry WHERE id = (SELECT min(id) + 1 FROM archive_auditentry);
+CREATE TRIGGER archive_auditentry_no_delete BEFORE DELETE ON archive_auditentry
+       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only (DELETE refused)'); END;
+"""
+POSTGRES_DROP_ONE_ENTRY = """
+ALTER TABLE archive_auditentry DISABLE TRIGGER USER;
+DELETE FROM archive_auditentry WHERE id = (SELECT min(id) + 1 FROM archive_auditentry);
+ALTER TABLE archive_auditentry ENABLE TRIGGER USER;
+"""
+
+
+def _tamper_database(data: bytes, sql: str, work: Path) -> bytes:
+    """The backed-up database changed by `sql`, as a forger with the archive file would."""
+    if connection.vendor == "sqlite":
+        path = work / "forged.sqlite3"
+        path.write_bytes(data)
+        db = sqlite3.connect(path)
+        db.executescript(sql)
+        db.commit()
+        db.close()
+        return path.read_bytes()
+    import psycopg
+
+    scratch = f"forge_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{scratch}"')
+    try:
+        dump = work / "forged.pgdump"
+        dump.write_bytes(data)
+        env = {**os.environ, "PGPASSWORD": connection.settings_dict["PASSWORD"] or ""}
+        url = _server_url(scratch)
+        subprocess.run(  # noqa: S603
+            ["pg_restore", "--no-owner", f"--dbname={url}", str(dump)],  # noqa: S607
+            check=True,
+            env=env,
+        )
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql)
+        subprocess.run(  # noqa: S603
+            ["pg_dump", "--format=custom", f"--file={dump}", url],  # noqa: S607
+            check=True,
+            env=env,
+        )
+        return dump.read_bytes()
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+def _forge(src: Path, dst: Path, sql: str, work: Path) -> Path:
+    """A new database in the archive, with its manifest and manifest hash recomputed."""
+    with tarfile.open(src) as old:
+        members = {m.name: old.extractfile(m).read() for m in old}
+    name = next(n for n in members if n.startswith("database/"))
+    members[name] = _tamper_database(members[name], sql, work)
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"][name] = {
+        "sha256": hashlib.sha256(members[name]).hexdigest(),
+        "size": len(members[name]),
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    members["manifest.json.sha256"] = hashlib.sha256(members["manifest.json"]).hexdigest().encode()
+    with tarfile.open(dst, "w") as new:
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            new.addfile(info, io.BytesIO(data))
+    return dst
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forged_backup_with_its_manifest_recomputed_is_refused(
+    loaded_seeds, media_root, target, tmp_path, django_user_model
+):
+    archivist = django_user_model.objects.create_superuser("keeper", password="x" * 20)
+    _populate(archivist)
+    good = _backup(tmp_path / "backup.tar")
+    sql = POSTGRES_FORGERY if connection.vendor == "postgresql" else SQLITE_FORGERY
+    forged = _forge(good, tmp_path / "forged.tar", sql, tmp_path)
+    assert target.manage("restore", "--check", str(forged)).returncode == 0  # hashes agree
+
+    done = target.manage("restore", str(forged))
+    assert done.returncode != 0
+    assert "not what this code's migrations make" in done.stderr
+    assert "publish_everything" in done.stderr
+    assert "missing trigger" in done.stderr and "archive_auditentry_no_update" in done.stderr
+    assert "The target was emptied again." in done.stderr
+    assert target.record_count() == 0
+    assert not (target.data / "media").exists()
+    # The target is as good as new: the genuine backup restores into it.
+    done = target.manage("restore", str(good))
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_whose_audit_chain_was_cut_is_refused(
+    loaded_seeds, media_root, target, tmp_path, django_user_model
+):
+    archivist = django_user_model.objects.create_superuser("keeper", password="x" * 20)
+    _populate(archivist)
+    good = _backup(tmp_path / "backup.tar")
+    sql = POSTGRES_DROP_ONE_ENTRY if connection.vendor == "postgresql" else SQLITE_DROP_ONE_ENTRY
+    forged = _forge(good, tmp_path / "forged.tar", sql, tmp_path)
+    done = target.manage("restore", str(forged))
+    assert done.returncode != 0
+    assert "audit log's hash chain is broken" in done.stderr
+    assert "MISMATCH" not in done.stderr and "audit chain entry" in done.stderr
+    assert target.record_count() == 0
+
+
+def test_an_archive_larger_than_its_manifest_is_refused_before_unpacking(
+    db, media_root, target, tmp_path
+):
+    good = _backup(tmp_path / "backup.tar")
+    bomb = tmp_path / "bomb.tar.gz"
+    with tarfile.open(good) as old, tarfile.open(bomb, "w:gz") as new:
+        for member in old:
+            data = old.extractfile(member).read()
+            if member.name.startswith("database/"):
+                member.size = 64 * 1024 * 1024  # zeros: a few dozen KB compressed
+                new.addfile(member, io.BytesIO(b"\0" * member.size))
+            else:
+                new.addfile(member, io.BytesIO(data))
+    assert bomb.stat().st_size < 1024 * 1024
+    done = target.manage("restore", str(bomb))
+    assert done.returncode != 0
+    assert "nothing was unpacked" in done.stderr
+    assert "67,108,864 bytes, but the manifest says" in done.stderr
+    assert not [p for p in target.data.iterdir() if p.name.startswith(".restore-")]
     assert target.record_count() == 0

@@ -9,11 +9,16 @@ from archive.services.backup_format import BackupError
 class Command(BaseCommand):
     help = (
         "Write a backup (database, media, restore settings, SHA-256 manifest) to DEST, a .tar "
-        "or .tar.gz file. Safe while the server runs. Never contains secrets. See docs/backup.md."
+        "or .tar.gz file, or a directory (which gets archive-backup-<UTC time>.tar.gz). Safe "
+        "while the server runs. Never contains secrets. See docs/backup.md."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("dest", help="the archive file to write (replaced atomically)")
+        parser.add_argument(
+            "dest",
+            help="the archive file to write (replaced atomically), or an existing directory "
+            "to write a timestamped .tar.gz into",
+        )
 
     def handle(self, *args, dest: str, **options):
         try:
