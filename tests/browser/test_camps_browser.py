@@ -117,6 +117,12 @@ def test_every_facility_can_be_picked_and_names_never_collide(page, gazetteer):
     page.locator(".leaflet-popup").get_by_role("link", name="Guma Facility #1").click()
     page.wait_for_url("**/camps/guma-facility-1/")
     assert "Guma Facility #1" in page.locator("h1").inner_text()
+
+    # ... and its page leads back to it on the map.
+    page.get_by_role("link", name="on the map").click()
+    page.wait_for_url("**/camps/map/?prefecture=Hotan#guma-facility-1")
+    page.locator(".leaflet-popup").get_by_role("link", name="Guma Facility #1").wait_for()
+    assert_usable(page, names_at_least=0)
     assert errors == []
 
 
@@ -183,3 +189,32 @@ def test_without_script_the_list_and_form_filter_on_the_server(browser, live_ser
     plain.get_by_role("link", name="Guma Facility #1").click()
     plain.wait_for_url("**/camps/guma-facility-1/")
     plain.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_out_of_the_box_the_camp_views_say_what_would_fill_them(
+    browser, live_server, loaded_seeds, gazetteer, width
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 800}, is_mobile=width < 500
+    )
+    page = context.new_page()
+
+    def seen(path, name, text):
+        page.goto(path)
+        assert page.get_by_text(text).is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"camps-empty-{name}-{width}.png"), full_page=True)
+
+    seen("/", "home", "No record you may read is tagged with a facility yet.")
+    page.locator(".summary-list").get_by_role("link", name="facility map").click()
+    page.wait_for_url("**/camps/map/")
+
+    seen("/camps/guma-facility-1/", "facility", "No record you may read is tagged with this")
+    page.locator(".empty-state").get_by_role("link", name="Pishan County").click()
+    page.wait_for_url("**/terms/pishan-county/")
+    assert page.get_by_role("link", name="Bundestag discusses human rights violations").count()
+
+    seen("/corroboration/", "corroboration", "A cell appears here when an archivist tags")
+    seen("/search/?q=camp:pishan", "search", "“pishan” is the place Pishan County")
+    context.close()

@@ -51,7 +51,7 @@
     var size = records ? Math.min(28, Math.round(16 + 4 * Math.sqrt(records))) : 14;
     var marker = L.marker([+item.dataset.lat, +item.dataset.lon], {
       icon: L.divIcon({
-        className: "facility tier-" + (item.dataset.tier || "none") + (records ? " has-records" : ""),
+        className: "facility-mark tier-" + (item.dataset.tier || "none") + (records ? " has-records" : ""),
         iconSize: [size, size],
         html: ""
       }),
@@ -124,11 +124,13 @@
     button.className = "show-on-map";
     button.textContent = "Show on map";
     button.setAttribute("aria-label", "Show on map: " + item.querySelector("a").textContent);
-    button.addEventListener("click", function () {
-      canvas.scrollIntoView({block: "nearest"});
-      group.zoomToShowLayer(item.marker, function () { item.marker.openPopup(); });
-    });
+    button.addEventListener("click", function () { showOnMap(item); });
     return button;
+  }
+
+  function showOnMap(item) {
+    canvas.scrollIntoView({block: "nearest"});
+    group.zoomToShowLayer(item.marker, function () { item.marker.openPopup(); });
   }
 
   // Groups finish moving a moment after the zoom ends: place the names again once they rest.
@@ -219,6 +221,11 @@
   if (canvas && window.L && L.markerClusterGroup) {
     drawMap();
     apply(false);
+    // A facility page links here as /camps/map/?prefecture=…#<slug>: show that facility.
+    var wanted = items.filter(function (item) {
+      return !item.hidden && "#" + item.dataset.slug === location.hash;
+    })[0];
+    if (wanted) { showOnMap(wanted); }
   }
   form.addEventListener("change", function (event) {
     apply(event.target === select);
