@@ -64,8 +64,12 @@ COVERED_CENTRES, COLLISIONS, FACILITIES_DRAWN = map(
 
 
 def settle(page):
-    # Leaflet animates zooms and groups splitting for a quarter of a second.
-    page.wait_for_timeout(700)
+    # Leaflet animates zooms and groups splitting; the names are placed again 400 ms after.
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim')"
+    )
+    page.wait_for_timeout(500)
 
 
 def assert_usable(page, names_at_least=1):
@@ -104,6 +108,13 @@ def test_every_facility_can_be_picked_and_names_never_collide(page, gazetteer):
     after = [int(t.split()[0]) for t in groups.all_inner_texts()]
     assert max(after, default=0) < max(sizes)
     assert_usable(page)
+
+    # From the keyboard too: Enter on a focused group opens it.
+    before = sorted(groups.all_inner_texts())
+    groups.first.focus()
+    page.keyboard.press("Enter")
+    settle(page)
+    assert sorted(groups.all_inner_texts()) != before
 
     # Guma Facility #1 lies among five others in Guma county: the list shows it on the map,
     # alone, and a click on its centre opens its label and then its page.

@@ -190,6 +190,12 @@
     });
     names.sort(function (a, b) { return b.items.length - a.items.length; });
     map.addLayer(group);
+    // Enter on a focused group does what a click does: zoom in, or spread it at the closest zoom.
+    group.on("clusterkeypress", function (event) {
+      var key = event.originalEvent.key;
+      if (key !== "Enter" && key !== " ") { return; }
+      if (map.getZoom() >= map.getMaxZoom()) { event.layer.spiderfy(); } else { event.layer.zoomToBounds(); }
+    });
     map.on("zoomend moveend resize", redeclutter);
     group.on("animationend spiderfied unspiderfied", redeclutter);
   }
