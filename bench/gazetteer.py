@@ -115,8 +115,8 @@ def main(argv=None) -> None:
     map_times = request_times(client, "/camps/map/", args.requests)
     slug = ExternalIdentifier.objects.get(scheme="xjdp", value="50").term.slug
     page_times = request_times(client, f"/camps/{slug}/", args.requests)
-    marks = client.get("/camps/map/").content.decode().count('class="mark"')
-    print(f"map page ({marks} marks, {args.records} records tagged): {summary(map_times)}")
+    listed = client.get("/camps/map/").content.decode().count("<li data-slug=")
+    print(f"map page ({listed} facilities, {args.records} records tagged): {summary(map_times)}")
     print(f"facility page: {summary(page_times)}")
 
 

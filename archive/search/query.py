@@ -16,6 +16,7 @@ from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
 from archive.search import answers, engine, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
+from archive.search.camp_hints import camp_hint
 from archive.search.evaluate import TEXT_FIELD, WORDS_FIELD, Evaluator, IndexView, LRUCache
 from archive.search.facets import (
     FACET_INDEX_FIELD,
@@ -306,6 +307,7 @@ def search(user, params: SearchParams) -> SearchResult:
     ]
     if result.count == 0 and parsed.node is not None:
         result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
+        result.notice = result.notice or camp_hint(parsed.node, vocabulary)
     return result
 
 

@@ -17,30 +17,22 @@ def camp_detail(request, slug: str):
 
 @require_GET
 def camp_map_page(request):
-    """Every facility with coordinates, filtered by tier and prefecture by the GET form (no
-    script needed) or instantly by archive/static/archive/camp-map.js."""
+    """Every facility with coordinates as a list filtered by tier and prefecture through the GET
+    form (no script needed); archive/static/archive/camp-map.js draws the list as a map that
+    zooms, pans and clusters, and filters both in place."""
     camps = Camp.objects.filter(latitude__isnull=False).select_related("term")
     counts = selectors.records_per_term(request.user, TermKind.CAMP)
     pattern = reverse("archive:camp", args=["SLUG"]).replace("SLUG", "{slug}")
-    every = camp_map.marks(camps, counts, pattern)
     tiers = {int(t) for t in request.GET.getlist("tier") if t in ("1", "2", "3", "4")}
     prefecture = request.GET.get("prefecture", "")
-    shown = [
-        m
-        for m in every
-        if (not tiers or m.tier in tiers) and (not prefecture or m.prefecture == prefecture)
-    ]
+    every = camp_map.facilities(camps, counts, pattern, tiers, prefecture)
     context = {
-        "marks": shown,
+        "facilities": every,
+        "shown": sum(f.shown for f in every),
         "total": len(every),
-        "width": camp_map.WIDTH,
-        "height": camp_map.HEIGHT,
-        "labels": camp_map.prefecture_labels(every),
-        "graticule": camp_map.graticule(),
-        "tiers": [(t.value, t.label, camp_map.TIER_COLOURS[t.value]) for t in SecurityTier],
-        "untiered": camp_map.TIER_COLOURS[None],
+        "tiers": [(t.value, t.label) for t in SecurityTier],
         "selected_tiers": tiers,
-        "prefectures": sorted({m.prefecture for m in every if m.prefecture}),
+        "prefectures": sorted({f.prefecture for f in every if f.prefecture}),
         "prefecture": prefecture,
     }
     return render(request, "archive/camp_map.html", context)

@@ -32,6 +32,7 @@ def home(request):
             for kind in SUMMARY_KINDS
         ],
         "collections": collections,
+        "camp_label": TermKind.CAMP.label,
     }
     return render(request, "archive/home.html", context)
 

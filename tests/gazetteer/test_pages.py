@@ -58,20 +58,22 @@ def test_the_facility_page_shows_the_tier_meaning_and_only_testimony_the_reader_
 def test_the_map_holds_every_facility_and_nothing_from_another_host(client, facility):
     tagged_testimony(facility, "Narrator D-1", "public")
     body = client.get("/camps/map/").content.decode()
-    marks = re.findall(r'<a href="/camps/([^/]+)/" class="mark"', body)
-    assert len(marks) == 380 == len(set(marks))
-    # The one facility with a record is drawn larger than the rest.
-    radius = dict(
-        re.findall(r'href="/camps/([^/]+)/" class="mark"[^>]*><circle [^>]*r="([\d.]+)"', body)
-    )
-    assert float(radius[facility.slug]) > max(
-        float(r) for s, r in radius.items() if s != facility.slug
-    )
+    items = re.findall(r'<li data-slug="([^"]+)"[^>]* data-records="(\d+)">', body)
+    assert len(items) == 380 == len({slug for slug, _ in items})
+    # The one facility with a record says so; the script draws it larger and ringed.
+    records = dict(items)
+    assert records.pop(facility.slug) == "1"
+    assert set(records.values()) == {"0"}
     assert not re.search(r'(src|href)="(https?:)?//', body)
-    assert "http://www.w3.org/2000/svg" in body  # the SVG namespace, not a request
+    assert "/static/vendor/leaflet/leaflet.js" in body
+    assert "<strong>380</strong> of 380 facilities shown" in body
+    # Without script the form filters on the server: the rest of the list is hidden.
     filtered = client.get("/camps/map/", {"tier": "4", "prefecture": "Kashgar"}).content.decode()
-    kept = re.findall(r'class="mark" data-tier="(\d)" data-prefecture="([^"]+)"', filtered)
+    kept = re.findall(r'<li data-slug="[^"]+" data-tier="(\d)" data-prefecture="([^"]+)"', filtered)
     assert kept and all(t == "4" and p == "Kashgar" for t, p in kept)
+    hidden = re.findall(r"<li hidden ", filtered)
+    assert len(hidden) == 380 - len(kept)
+    assert f"<strong>{len(kept)}</strong> of 380 facilities shown" in filtered
 
 
 def test_search_understands_facility_terms(client, facility):
