@@ -270,3 +270,10 @@ LOGGING = {
 # -- health (/healthz) ----------------------------------------------------------------------------
 HEALTH_MAX_INDEX_LAG_SECONDS = env_int("HEALTH_MAX_INDEX_LAG_SECONDS", 300)
 HEALTH_MIN_FREE_BYTES = env_int("HEALTH_MIN_FREE_BYTES", 1_000_000_000)
+# The index worker beats every 5 s (index_worker --heartbeat); silent longer than this, it
+# counts as not running.
+HEALTH_MAX_WORKER_SILENCE_SECONDS = env_int("HEALTH_MAX_WORKER_SILENCE_SECONDS", 30)
+# Who sees the figures behind "ok": requests from these networks (by the address the audit
+# log uses), or with "Authorization: Bearer <HEALTH_TOKEN>". Everyone else gets the status.
+HEALTH_DETAIL_NETWORKS = env_list("HEALTH_DETAIL_NETWORKS", ["127.0.0.0/8", "::1/128"])
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
