@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
     "See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # SECURITY: each caller is shown only the operations their permissions let them use: an
+    # anonymous schema that lists the audit log tells an attacker where to aim.
+    "SERVE_PUBLIC": False,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
