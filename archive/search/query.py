@@ -8,6 +8,7 @@ are of records; passages only pick and highlight the best paragraphs of the page
 import difflib
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -280,6 +281,11 @@ def search(user, params: SearchParams) -> SearchResult:
         if access.lagging:
             records_allowed = records_allowed - access.lagging
             found = found.without(access.lagging, columns, params.filters)
+    if access.pending:
+        stale = _stale_matches(view, found.matched, access.pending, main_query, params.filters)
+        found = found.without(stale, columns, params.filters)
+        # A suggestion must not come from words a queued record is about to lose either.
+        records_allowed = records_allowed - _documents_of(view, access.pending)
     result.count = len(found.kept)
     result.facets = _facet_values(found.groups, params.filters, vocabulary)
     kept = found.kept
@@ -338,6 +344,9 @@ class Access:
     shared: frozenset[int]
     granted: frozenset[int] = frozenset()
     lagging: frozenset[int] = frozenset()
+    # Records (ids) the user may see whose index update is still queued: their documents
+    # may hold words and tags the database no longer does (_stale_matches).
+    pending: frozenset[int] = frozenset()
 
     @property
     def documents(self) -> frozenset[int]:
@@ -353,11 +362,13 @@ class Access:
 def access_of(view: IndexView, user) -> Access:
     scope = permissions.search_scope(user)
     if scope.everything:
-        return Access(("everything",), view.live_docs())
+        queued = frozenset(IndexQueue.objects.values_list("record_id", flat=True))
+        return Access(("everything",), view.live_docs(), pending=queued)
     key = ("allowed", scope.tokens, scope.today)
     shared = _level_documents(view, scope.tokens, scope.today)
     granted = frozenset(_granted_documents(view, scope)) if scope.records else frozenset()
-    return Access(key, shared, granted, _hidden_pending(view, user))
+    hidden, pending = _queued(view, user)
+    return Access(key, shared, granted, hidden, pending)
 
 
 def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
@@ -398,16 +409,53 @@ def _embargoed_in(view: IndexView, leaf, offset: int, key, today: str) -> set[in
     return out
 
 
-def _hidden_pending(view: IndexView, user) -> frozenset[int]:
-    # One query for every search: queued records the database now hides from the user. The
-    # visible ones are looked up among the queued only, not the whole visible set.
-    queued = IndexQueue.objects.order_by().values("record_id")
-    visible = permissions.visible_records(user).filter(pk__in=queued).values("pk")
-    hidden = set(queued.exclude(record_id__in=visible).values_list("record_id", flat=True))
+def _queued(view: IndexView, user) -> tuple[frozenset[int], frozenset[int]]:
+    """Records whose index update is still queued: the documents of those the database now
+    hides from the user, and the ids of those it shows them. The visible ones are looked up
+    among the queued only, not the whole visible set."""
+    queued = set(IndexQueue.objects.values_list("record_id", flat=True))
+    if not queued:
+        return frozenset(), frozenset()
+    visible = set(
+        permissions.visible_records(user).filter(pk__in=queued).values_list("pk", flat=True)
+    )
     out: set[int] = set()
-    for pk in hidden:
+    for pk in queued - visible:
         out |= view.ids("record_id", str(pk))
-    return frozenset(out)
+    return frozenset(out), frozenset(visible)
+
+
+# Queued records a search checks against the database at most; any more that match are left
+# out until the worker has indexed them (after a long outage a search must not re-read
+# thousands of records).
+MAX_PENDING_CHECKS = 100
+
+
+def _stale_matches(view: IndexView, matched, pending, query, filters) -> frozenset[int]:
+    """Record documents among `matched` whose record's update is still queued and which the
+    query and facet selections no longer match in the database's current text and tags.
+
+    SECURITY: an archivist removes a name from a record; until the worker has re-indexed it,
+    the index still holds the name, and a search for it must not find the record (nor count
+    it, nor facet it). The records are checked by evaluating the same query on their
+    documents as they would be indexed now; past MAX_PENDING_CHECKS they are left out."""
+    candidates: dict[int, int] = {}
+    for pk in pending:
+        for docnum in view.ids("record_id", str(pk)) & matched:
+            candidates[docnum] = pk
+    if not candidates:
+        return frozenset()
+    checked = sorted(set(candidates.values()))[:MAX_PENDING_CHECKS]
+    now = _matching_now(checked, query, filters)
+    return frozenset(d for d, pk in candidates.items() if pk not in now)
+
+
+def _matching_now(record_ids: list[int], query, filters) -> set[int]:
+    current = IndexView(engine.current_documents(record_ids), f"current-{uuid.uuid4().hex}")
+    records = _selected(current, filters)
+    scores = Evaluator(current, records).run(query)
+    owners = current.column("record_id")
+    return {int(owners[docnum]) for docnum in scores}
 
 
 def _facet_values(
@@ -638,4 +686,8 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
 
 def _searcher_numbers(s, user) -> set[int]:
     view = IndexView(s, engine.generation_key())
-    return view.searcher_numbers(allowed_records(view, user))
+    access = access_of(view, user)
+    # Records whose update is queued are left out until indexed: they may be alike only by
+    # words they no longer hold.
+    allowed = access.documents - _documents_of(view, access.pending)
+    return view.searcher_numbers(allowed & view.filter_ids("doc_type", "record"))
