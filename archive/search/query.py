@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
-from archive.search import answers, engine, postings
+from archive.search import answers, engine, limits, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import TEXT_FIELD, WORDS_FIELD, Evaluator, IndexView, LRUCache
 from archive.search.facets import (
@@ -237,7 +237,9 @@ class Compiler:
 def clean_filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep known facet parameters with short, non-empty values; drop everything else."""
     return {
-        name: sorted({v.strip().lower() for v in values if v and v.strip() and len(v) <= 120})
+        name: sorted({v.strip().lower() for v in values if v and v.strip() and len(v) <= 120})[
+            : limits.MAX_FACET_VALUES
+        ]
         for name, values in raw.items()
         if name in FACETS and any(v and v.strip() for v in values)
     }
@@ -247,7 +249,11 @@ def search(user, params: SearchParams) -> SearchResult:
     """Run a search as `user` sees the archive."""
     params.filters = clean_filters(params.filters)
     result = SearchResult(params=params)
-    parsed = parse(params.q)
+    parsed = parse(params.q[: limits.MAX_QUERY_LENGTH + 1])
+    refused = limits.refusal(params.q, parsed.node)
+    if refused:
+        result.notice = refused
+        return result
     result.notice = parsed.notice
     vocabulary = search_vocabulary()
     compiler = Compiler(vocabulary)
@@ -303,7 +309,7 @@ def search(user, params: SearchParams) -> SearchResult:
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
     visible = {pk: docs[pk] for pk in ids if pk in records}
     passages = (
-        _best_passages(s, view, allowed, parsed.node, compiler, visible, scope, records)
+        _best_passages(view, allowed, parsed.node, compiler, visible, scope, records)
         if user_query
         else {}
     )
@@ -494,7 +500,7 @@ def _facet_label(name: str, value: str, vocabulary: SearchVocabulary) -> str:
     return entry.label if entry else value
 
 
-def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
+def _best_passages(view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
     """Top passages of each listed record ({record id: its record document}; `loaded` holds
     the Record objects) for the query's positive words and phrases."""
     leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
@@ -520,7 +526,7 @@ def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loade
                 _passage_choices.put(keys[pk], best[pk])
     best = {pk: numbers for pk, numbers in best.items() if numbers}
     terms = _highlighted.get(
-        (view.state, query_key), lambda: frozenset(_highlight_terms(s, passage_query))
+        (view.state, query_key), lambda: frozenset(_highlight_terms(view, passage_query))
     )
     # The passages as the database holds them now; text is read only for snippets not kept.
     rows = Passage.objects.filter(
@@ -595,12 +601,18 @@ _highlighted = LRUCache(2_000)
 _snippets = LRUCache(20_000)
 
 
-def _highlight_terms(s, query: wq.Query) -> set[str]:
+def _highlight_terms(view: IndexView, query: wq.Query) -> set[str]:
+    """The indexed words a query highlights; a wildcard's as the evaluator expands it (at most
+    MAX_PREFIX_TERMS), where Whoosh's own expansion had no bound."""
     terms = set()
-    for fieldname, text in query.existing_terms(s.reader(), expand=True):
-        if fieldname == TEXT:
-            terms.add(text.decode() if isinstance(text, bytes) else text)
-    return terms
+    for leaf in query.leaves():
+        if leaf.field() != TEXT:
+            continue
+        if isinstance(leaf, wq.Prefix):
+            terms.update(view.expand_prefix(TEXT, leaf.text))
+        else:
+            terms.update(text for _, text in leaf.iter_all_terms())
+    return {t.decode() if isinstance(t, bytes) else t for t in terms}
 
 
 MAX_SUGGEST_WORDS = 3
@@ -621,9 +633,14 @@ def _suggest(s, view, allowed, params, node, vocabulary: SearchVocabulary) -> st
     allowed = allowed & _selected(view, params.filters)
     for word in words[:MAX_SUGGEST_WORDS]:
         folded = fold(word.text)
+        if len(folded) > limits.MAX_SUGGEST_WORD_LENGTH:
+            continue
         candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)
         # The index holds stems, so correct the stem ("survaillance" -> "survail" -> "surveil").
-        candidates += [c for c in corrector.suggest(stem(folded), limit=MAX_CANDIDATES)]
+        # With its first letter fixed, the walk of the word list stays short.
+        candidates += corrector.suggest(
+            stem(folded), limit=MAX_CANDIDATES, prefix=limits.SUGGEST_FIXED_PREFIX
+        )
         for candidate in candidates[: 2 * MAX_CANDIDATES]:
             if candidate in (folded, stem(folded)):
                 continue

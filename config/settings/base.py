@@ -225,12 +225,25 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
         "token_create": env_str("API_THROTTLE_TOKEN_CREATE", "10/hour"),
+        # The search page and /api/v1/search/ together (archive/api/throttling.py).
+        "search_anon": env_str("API_THROTTLE_SEARCH_ANON", "60/minute"),
+        "search_user": env_str("API_THROTTLE_SEARCH_USER", "600/minute"),
     },
     "DEFAULT_PAGINATION_CLASS": "archive.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "archive.api.exceptions.handle",
+}
+# Throttle counters must be shared by every web process (gunicorn runs several): a file cache
+# under the data directory. Everything else may stay per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("ARCHIVE_THROTTLE_DIR", str(DATA_DIR / "throttle")),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Testimony Archive API",
