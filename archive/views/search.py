@@ -40,12 +40,9 @@ def _too_many(wait: int) -> str:
 def search_page(request):
     if wait := search_wait(request):
         params = params_from_querydict(request.GET)
-        response = render(
-            request,
-            "archive/search.html",
-            {"params": params, "result": SearchResult(params, notice=_too_many(wait))},
-            status=429,
-        )
+        result = SearchResult(params, notice=_too_many(wait))
+        context = {"params": params, "result": result, "facets_html": _facets_html(params, result)}
+        response = render(request, "archive/search.html", context, status=429)
         response["Retry-After"] = str(wait)
         return response
     params, collection = _params(request)
