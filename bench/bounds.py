@@ -94,6 +94,25 @@ def main(argv=None) -> None:
         outcome = result.notice[:40] if result.notice else f"{result.count} records"
         log(f"{name:52} {statistics.median(ms):10.1f} {max(ms):8.1f}  {outcome}")
 
+    # Records whose index update is queued are checked against the database (query.py,
+    # _stale_matches): what a common search costs while n of its matches wait for the worker.
+    from archive.models import IndexQueue
+    from archive.models.search import enqueue_records
+
+    matching = [
+        hit.record.pk
+        for hit in archive_query.search(
+            anonymous, archive_query.SearchParams(q="camp", page_size=200)
+        ).hits
+    ]
+    log(f"\n{'a common word while n of its matches are queued':52} {'median ms':>10} {'max ms':>8}")
+    for n in (0, 1, 10, 100, 200):
+        IndexQueue.objects.all().delete()
+        enqueue_records(matching[:n])
+        runs = [1000 * timed("camp")[0] for _ in range(args.reps)]
+        log(f"{f'n = {n}':52} {statistics.median(runs):10.1f} {max(runs):8.1f}")
+    IndexQueue.objects.all().delete()
+
     corrector = engine.searcher().corrector(WORDS_FIELD)
     log("\nthe did-you-mean walk of one word, before (no fixed prefix) and now")
     for word in ("qwertzuiopasdfghjklx", "survail", "q" * 300):

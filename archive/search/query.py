@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
-from archive.search import answers, engine, limits, postings
+from archive.search import answers, engine, evaluate, limits, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.evaluate import TEXT_FIELD, WORDS_FIELD, Evaluator, IndexView, LRUCache
 from archive.search.facets import (
@@ -293,6 +293,8 @@ def search(user, params: SearchParams) -> SearchResult:
         # A suggestion must not come from words a queued record is about to lose either.
         records_allowed = records_allowed - _documents_of(view, access.pending)
     result.count = len(found.kept)
+    if user_query is not None and not result.notice:
+        result.notice = _capped_wildcards(view, user_query)
     result.facets = _facet_values(found.groups, params.filters, vocabulary)
     kept = found.kept
     if by_date:
@@ -319,6 +321,27 @@ def search(user, params: SearchParams) -> SearchResult:
     if result.count == 0 and parsed.node is not None:
         result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
     return result
+
+
+def _capped_wildcards(view: IndexView, query: wq.Query) -> str | None:
+    """A notice for wildcards that match more words than are searched, so a lawyer knows the
+    results may be incomplete and how to fix it."""
+    limit = evaluate.MAX_PREFIX_TERMS
+    capped = sorted(
+        {
+            leaf.text
+            for leaf in query.leaves()
+            if isinstance(leaf, wq.Prefix)
+            and leaf.field() == TEXT
+            and len(view.expand_prefix(WORDS_FIELD, leaf.text)) >= limit
+        }
+    )
+    if not capped:
+        return None
+    return (
+        f"{', '.join(p + '*' for p in capped)} matches {limit:,} words or more: only the "
+        f"first {limit:,} (alphabetically) were searched. Type more of the word to search all."
+    )
 
 
 def _documents_of(view: IndexView, record_ids: frozenset[int]) -> frozenset[int]:

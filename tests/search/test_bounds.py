@@ -52,6 +52,8 @@ def test_a_wildcard_reads_at_most_its_bound_of_words(monkeypatch):
     monkeypatch.setattr(evaluate, "MAX_PREFIX_TERMS", 3)
     found = find("zqword*")
     assert found.count == 3 and set(ids(found)) < {r.public_id for r in records}
+    assert "zqword* matches 3 words or more" in found.notice and "first 3" in found.notice
+    assert find("zqword1*").notice is None
     # Highlighting expands the same few words, not every word of the index.
     for hit in found.hits:
         assert hit.passages and "<mark>" in hit.passages[0].highlight
