@@ -661,9 +661,11 @@ def _suggest(s, view, allowed, params, node, vocabulary: SearchVocabulary) -> st
         candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)
         # The index holds stems, so correct the stem ("survaillance" -> "survail" -> "surveil").
         # With its first letter fixed, the walk of the word list stays short.
-        candidates += corrector.suggest(
-            stem(folded), limit=MAX_CANDIDATES, prefix=limits.SUGGEST_FIXED_PREFIX
-        )
+        stemmed = stem(folded)
+        if len(stemmed) > limits.SUGGEST_FIXED_PREFIX:  # Whoosh fails on a shorter word
+            candidates += corrector.suggest(
+                stemmed, limit=MAX_CANDIDATES, prefix=limits.SUGGEST_FIXED_PREFIX
+            )
         for candidate in candidates[: 2 * MAX_CANDIDATES]:
             if candidate in (folded, stem(folded)):
                 continue

@@ -38,7 +38,8 @@ def _too_many(wait: int) -> str:
 
 @require_GET
 def search_page(request):
-    if wait := search_wait(request):
+    # The empty page (no query string) costs nothing and is not counted.
+    if request.GET and (wait := search_wait(request)):
         params = params_from_querydict(request.GET)
         result = SearchResult(params, notice=_too_many(wait))
         context = {"params": params, "result": result, "facets_html": _facets_html(params, result)}

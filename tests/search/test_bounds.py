@@ -78,6 +78,9 @@ def test_the_suggestion_step_is_bounded(monkeypatch):
     asked.clear()
     find("qqa qqb qqc qqd qqe")
     assert len(asked) == 3  # at most three words are corrected
+    asked.clear()
+    assert find("q").suggestion is None and find("qz").count == 0  # too short to correct
+    assert asked == []
 
 
 def test_facet_values_beyond_the_bound_are_ignored():
