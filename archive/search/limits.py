@@ -20,6 +20,9 @@ MAX_SUGGEST_WORD_LENGTH = 20
 # A suggestion keeps the word's first two letters: the walk then covers the words that begin
 # with them instead of the whole list (docs/BENCHMARKS.md, "Bounds").
 SUGGEST_FIXED_PREFIX = 2
+# Each candidate is checked by running the whole corrected query again (up to 18 times): a
+# long query that finds nothing gets no suggestion.
+MAX_SUGGEST_QUERY_TERMS = 8
 
 
 def refusal(q: str, node) -> str | None:
@@ -43,6 +46,11 @@ def refusal(q: str, node) -> str | None:
             "at once: nothing was searched."
         )
     return None
+
+
+def terms(node) -> int:
+    """How many words the query searches for, as MAX_TERMS counts them."""
+    return _cost(node)[0]
 
 
 def _cost(node) -> tuple[int, int]:

@@ -11,6 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from django.db.models import Max
 from whoosh import query as wq
 
 from archive import permissions
@@ -318,7 +319,11 @@ def search(user, params: SearchParams) -> SearchResult:
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
-    if result.count == 0 and parsed.node is not None:
+    if (
+        result.count == 0
+        and parsed.node is not None
+        and limits.terms(parsed.node) <= limits.MAX_SUGGEST_QUERY_TERMS
+    ):
         result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
     return result
 
@@ -456,8 +461,8 @@ def _queued(view: IndexView, user) -> tuple[frozenset[int], frozenset[int]]:
 
 # Queued records a search checks against the database at most; any more that match are left
 # out until the worker has indexed them (after a long outage a search must not re-read
-# thousands of records).
-MAX_PENDING_CHECKS = 100
+# hundreds of records). Writing one record's documents costs some 50 ms, once per change.
+MAX_PENDING_CHECKS = 20
 
 
 def _stale_matches(view: IndexView, matched, pending, query, filters) -> frozenset[int]:
@@ -475,16 +480,28 @@ def _stale_matches(view: IndexView, matched, pending, query, filters) -> frozens
     if not candidates:
         return frozenset()
     checked = sorted(set(candidates.values()))[:MAX_PENDING_CHECKS]
-    now = _matching_now(checked, query, filters)
+    # A record's last queued change names its current state: each change queues a new row.
+    changes = dict(
+        IndexQueue.objects.filter(record_id__in=checked)
+        .values("record_id")
+        .annotate(last=Max("id"))
+        .values_list("record_id", "last")
+    )
+    now = {pk for pk in checked if _matches_now(pk, changes.get(pk), query, filters)}
     return frozenset(d for d, pk in candidates.items() if pk not in now)
 
 
-def _matching_now(record_ids: list[int], query, filters) -> set[int]:
-    current = IndexView(engine.current_documents(record_ids), f"current-{uuid.uuid4().hex}")
-    records = _selected(current, filters)
-    scores = Evaluator(current, records).run(query)
-    owners = current.column("record_id")
-    return {int(owners[docnum]) for docnum in scores}
+def _matches_now(pk: int, change, query, filters) -> bool:
+    current = _current_views.get(
+        (pk, change),
+        lambda: IndexView(engine.current_documents([pk]), f"current-{uuid.uuid4().hex}"),
+    )
+    return bool(Evaluator(current, _selected(current, filters)).run(query))
+
+
+# One record's documents as the database held them at its last queued change, written to a
+# small index in memory: searches while the change waits for the worker reuse it.
+_current_views = LRUCache(500)
 
 
 def _facet_values(

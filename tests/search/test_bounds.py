@@ -81,6 +81,9 @@ def test_the_suggestion_step_is_bounded(monkeypatch):
     asked.clear()
     assert find("q").suggestion is None and find("qz").count == 0  # too short to correct
     assert asked == []
+    # A long query that finds nothing: each candidate would re-run all of it.
+    assert find("Hikvison " + "camp " * limits.MAX_SUGGEST_QUERY_TERMS).suggestion is None
+    assert asked == []
 
 
 def test_facet_values_beyond_the_bound_are_ignored():
