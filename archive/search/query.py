@@ -11,7 +11,6 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Max
 from whoosh import query as wq
 
 from archive import permissions
@@ -481,12 +480,11 @@ def _stale_matches(view: IndexView, matched, pending, query, filters) -> frozens
         return frozenset()
     checked = sorted(set(candidates.values()))[:MAX_PENDING_CHECKS]
     # A record's last queued change names its current state: each change queues a new row.
-    changes = dict(
-        IndexQueue.objects.filter(record_id__in=checked)
-        .values("record_id")
-        .annotate(last=Max("id"))
-        .values_list("record_id", "last")
-    )
+    # Its time too, since SQLite may give a rolled-back row's id to the next one.
+    changes: dict[int, tuple] = {}
+    rows = IndexQueue.objects.filter(record_id__in=checked).order_by("id")
+    for record_id, row_id, created in rows.values_list("record_id", "id", "created_at"):
+        changes[record_id] = (row_id, created)
     now = {pk for pk in checked if _matches_now(pk, changes.get(pk), query, filters)}
     return frozenset(d for d, pk in candidates.items() if pk not in now)
 
@@ -628,6 +626,7 @@ def forget_kept() -> None:
     """Forget kept answers and passage choices (the search benchmark times evaluation)."""
     answers.clear()
     _passage_choices.clear()
+    _current_views.clear()
 
 
 # The words a query highlights, as the index state expands its wildcards.
