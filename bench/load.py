@@ -200,6 +200,10 @@ def server_environment(args, data_dir: Path, port: int) -> dict:
         DATABASE_URL=os.environ["DATABASE_URL"],
         GUNICORN_BIND=f"127.0.0.1:{port}",
         LOG_LEVEL="INFO",  # the JSON request log stays on, as in production
+        # Every simulated reader asks from 127.0.0.1: one client to the search throttle, which
+        # still counts each search in its shared store, as in production.
+        API_THROTTLE_SEARCH_ANON="1000000/second",
+        API_THROTTLE_SEARCH_USER="1000000/second",
     )
     env.pop("ARCHIVE_INDEX_DIR", None)
     if args.workers:

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from archive.models import IdentifierCounter, Record, Source, Term
@@ -52,6 +53,15 @@ def search_index(request, settings, tmp_path):
     settings.ARCHIVE_INDEX_DIR = private
     settings.HAYSTACK_CONNECTIONS["default"]["PATH"] = str(private / "current")
     yield private
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in their cache, shared by processes; each test starts with full
+    budgets."""
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()
 
 
 @pytest.fixture

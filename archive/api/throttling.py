@@ -1,6 +1,13 @@
 """Request rates (docs/api.md#throttling), read from REST_FRAMEWORK at every request so a
-changed setting (or a test's override) takes effect without re-importing DRF."""
+changed setting (or a test's override) takes effect without re-importing DRF.
 
+Counters live in the "throttle" cache, on disk under the data directory, which every web
+process shares: with a per-process cache each process kept its own count, and a client's
+budget grew with the number of gunicorn workers."""
+
+import math
+
+from django.core.cache import caches
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
@@ -8,6 +15,10 @@ from archive.services.audit import client_ip
 
 
 class _LiveRate:
+    @property
+    def cache(self):
+        return caches["throttle"]
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
@@ -30,3 +41,24 @@ class TokenCreateThrottle(_LiveRate, throttling.UserRateThrottle):
     """Tighter: a stolen session should not be able to mint tokens in bulk."""
 
     scope = "token_create"
+
+
+class SearchAnonThrottle(AnonThrottle):
+    scope = "search_anon"
+
+
+class SearchUserThrottle(UserThrottle):
+    scope = "search_user"
+
+
+def search_wait(request) -> int | None:
+    """Seconds before this client may search again (the search page and /api/v1/search/,
+    plain Django views, share one budget per client), or None if it may search now."""
+    waits = [
+        throttle.wait()
+        for throttle in (SearchAnonThrottle(), SearchUserThrottle())
+        if not throttle.allow_request(request, None)
+    ]
+    if not waits:
+        return None
+    return max(1, math.ceil(max(w or 1 for w in waits)))

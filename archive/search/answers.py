@@ -86,6 +86,11 @@ class Answer:
     def weight(self) -> int:
         return sum(len(part.matched) for _, part in self.parts)
 
+    @property
+    def matched(self) -> frozenset[int]:
+        """Every document the query matches, whether or not it passes the facet selections."""
+        return frozenset().union(*(part.matched for _, part in self.parts))
+
     def by_date(self, columns: FacetColumns, *, newest_first: bool) -> list:
         if newest_first not in self._by_date:  # computed at most once per answer
             self._by_date[newest_first] = columns.by_date(self.kept, newest_first=newest_first)

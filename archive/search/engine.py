@@ -27,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.query import Or, Term
 
 from archive.models import IndexQueue, Record
@@ -248,6 +248,20 @@ def _records(ids: Iterable[int] | None = None):
     _, _, indexes = _haystack()
     records = indexes["archive.record"].index_queryset()
     return records if ids is None else records.filter(pk__in=list(ids))
+
+
+def current_documents(record_ids: Iterable[int]):
+    """A searcher over a small index in memory holding these records' documents as the
+    database has them now, written as the live generation would write them. Search checks
+    records whose index update is still queued against it (query.py), so a word taken out of
+    a record stops finding it before the worker has applied the change."""
+    path = current_generation()
+    index = RamStorage().create_index(generation_schema(path))
+    writer = index.writer(codec=Codec())
+    for doc in _documents(_records(record_ids)):
+        writer.add_document(**doc)
+    writer.commit()
+    return index.searcher(weighting=LocalBM25())
 
 
 # -- the single writer ------------------------------------------------------------------------

@@ -31,7 +31,10 @@ TEXT_FIELD = "text"  # what the Compiler searches; in a passage, its words with 
 WORDS_FIELD = "words"  # a record's words (title and passages), counted, without positions
 PAIRS_FIELD = "pairs"
 TITLE_FIELD = "title"
-MAX_PREFIX_TERMS = 2000  # a wildcard reads at most this many terms' posting lists
+# A wildcard reads at most this many terms' posting lists (the first, alphabetically): each
+# costs about 0.2 ms, and three wildcards of two letters read 2,000 each at 0.7 s a search
+# (docs/BENCHMARKS.md, "Bounds").
+MAX_PREFIX_TERMS = 500
 # Look a few documents up by binary search when the list is this many times longer.
 BISECT_RATIO = 16
 # An evaluator over at most this many documents (a page's passages) looks them up one by one.
@@ -335,10 +338,16 @@ class IndexView:
     def expand_prefix(self, fieldname: str, prefix: str) -> list[str]:
         if self.whole is not self:  # the whole index's first MAX_PREFIX_TERMS, as a search of it
             return self.whole.expand_prefix(fieldname, prefix)
-        terms: set[str] = set()
-        for leaf, *_ in self.leaves:
-            terms.update(postings.expand_prefix(leaf, fieldname, prefix, MAX_PREFIX_TERMS))
-        return sorted(terms)[:MAX_PREFIX_TERMS]
+        limit = MAX_PREFIX_TERMS
+
+        def build() -> list[str]:
+            terms: set[str] = set()
+            for leaf, *_ in self.leaves:
+                terms.update(postings.expand_prefix(leaf, fieldname, prefix, limit))
+            return sorted(terms)[:limit]
+
+        # Asked again by highlighting and by search's check for a capped wildcard.
+        return self.cached(("prefix", fieldname, prefix, limit), build)
 
     # -- columns -------------------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 from django.http import QueryDict
 
+from archive.search.limits import MAX_QUERY_LENGTH
 from archive.search.query import FACETS, SORTS, SearchParams, clean_filters
 
-MAX_QUERY_LENGTH = 500
 MAX_PAGE = 500
 
 
@@ -16,7 +16,8 @@ def params_from_querydict(data: QueryDict) -> SearchParams:
         page = 1
     sort = data.get("sort", "relevance")
     return SearchParams(
-        q=data.get("q", "")[:MAX_QUERY_LENGTH],
+        # Kept past the limit, so search() can say it is too long; but not without end.
+        q=data.get("q", "")[: 2 * MAX_QUERY_LENGTH],
         filters=clean_filters({name: data.getlist(name) for name in FACETS}),
         sort=sort if sort in SORTS else "relevance",
         page=page,

@@ -8,13 +8,14 @@ are of records; passages only pick and highlight the best paragraphs of the page
 import difflib
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
 from archive import permissions
 from archive.models import IndexQueue, Passage, Record, RecordKind, TermKind
-from archive.search import answers, engine, postings
+from archive.search import answers, engine, evaluate, limits, postings
 from archive.search.analysis import analyze, fold, highlight_html, stem
 from archive.search.camp_hints import camp_hint
 from archive.search.evaluate import TEXT_FIELD, WORDS_FIELD, Evaluator, IndexView, LRUCache
@@ -237,7 +238,9 @@ class Compiler:
 def clean_filters(raw: dict[str, list[str]]) -> dict[str, list[str]]:
     """Keep known facet parameters with short, non-empty values; drop everything else."""
     return {
-        name: sorted({v.strip().lower() for v in values if v and v.strip() and len(v) <= 120})
+        name: sorted({v.strip().lower() for v in values if v and v.strip() and len(v) <= 120})[
+            : limits.MAX_FACET_VALUES
+        ]
         for name, values in raw.items()
         if name in FACETS and any(v and v.strip() for v in values)
     }
@@ -247,7 +250,11 @@ def search(user, params: SearchParams) -> SearchResult:
     """Run a search as `user` sees the archive."""
     params.filters = clean_filters(params.filters)
     result = SearchResult(params=params)
-    parsed = parse(params.q)
+    parsed = parse(params.q[: limits.MAX_QUERY_LENGTH + 1])
+    refused = limits.refusal(params.q, parsed.node)
+    if refused:
+        result.notice = refused
+        return result
     result.notice = parsed.notice
     vocabulary = search_vocabulary()
     compiler = Compiler(vocabulary)
@@ -281,7 +288,14 @@ def search(user, params: SearchParams) -> SearchResult:
         if access.lagging:
             records_allowed = records_allowed - access.lagging
             found = found.without(access.lagging, columns, params.filters)
+    if access.pending:
+        stale = _stale_matches(view, found.matched, access.pending, main_query, params.filters)
+        found = found.without(stale, columns, params.filters)
+        # A suggestion must not come from words a queued record is about to lose either.
+        records_allowed = records_allowed - _documents_of(view, access.pending)
     result.count = len(found.kept)
+    if user_query is not None and not result.notice:
+        result.notice = _capped_wildcards(view, user_query)
     result.facets = _facet_values(found.groups, params.filters, vocabulary)
     kept = found.kept
     if by_date:
@@ -298,17 +312,42 @@ def search(user, params: SearchParams) -> SearchResult:
     records = permissions.visible_records(user).select_related("source").in_bulk(ids)
     visible = {pk: docs[pk] for pk in ids if pk in records}
     passages = (
-        _best_passages(s, view, allowed, parsed.node, compiler, visible, scope, records)
+        _best_passages(view, allowed, parsed.node, compiler, visible, scope, records)
         if user_query
         else {}
     )
     result.hits = [
         RecordHit(records[pk], scores[pk], passages.get(pk, [])) for pk in ids if pk in records
     ]
-    if result.count == 0 and parsed.node is not None:
+    if (
+        result.count == 0
+        and parsed.node is not None
+        and limits.terms(parsed.node) <= limits.MAX_SUGGEST_QUERY_TERMS
+    ):
         result.suggestion = _suggest(s, view, records_allowed, params, parsed.node, vocabulary)
         result.notice = result.notice or camp_hint(parsed.node, vocabulary)
     return result
+
+
+def _capped_wildcards(view: IndexView, query: wq.Query) -> str | None:
+    """A notice for wildcards that match more words than are searched, so a lawyer knows the
+    results may be incomplete and how to fix it."""
+    limit = evaluate.MAX_PREFIX_TERMS
+    capped = sorted(
+        {
+            leaf.text
+            for leaf in query.leaves()
+            if isinstance(leaf, wq.Prefix)
+            and leaf.field() == TEXT
+            and len(view.expand_prefix(WORDS_FIELD, leaf.text)) >= limit
+        }
+    )
+    if not capped:
+        return None
+    return (
+        f"{', '.join(p + '*' for p in capped)} matches {limit:,} words or more: only the "
+        f"first {limit:,} (alphabetically) were searched. Type more of the word to search all."
+    )
 
 
 def _documents_of(view: IndexView, record_ids: frozenset[int]) -> frozenset[int]:
@@ -340,6 +379,9 @@ class Access:
     shared: frozenset[int]
     granted: frozenset[int] = frozenset()
     lagging: frozenset[int] = frozenset()
+    # Records (ids) the user may see whose index update is still queued: their documents
+    # may hold words and tags the database no longer does (_stale_matches).
+    pending: frozenset[int] = frozenset()
 
     @property
     def documents(self) -> frozenset[int]:
@@ -355,11 +397,13 @@ class Access:
 def access_of(view: IndexView, user) -> Access:
     scope = permissions.search_scope(user)
     if scope.everything:
-        return Access(("everything",), view.live_docs())
+        queued = frozenset(IndexQueue.objects.values_list("record_id", flat=True))
+        return Access(("everything",), view.live_docs(), pending=queued)
     key = ("allowed", scope.tokens, scope.today)
     shared = _level_documents(view, scope.tokens, scope.today)
     granted = frozenset(_granted_documents(view, scope)) if scope.records else frozenset()
-    return Access(key, shared, granted, _hidden_pending(view, user))
+    hidden, pending = _queued(view, user)
+    return Access(key, shared, granted, hidden, pending)
 
 
 def _level_documents(view: IndexView, tokens, today: str) -> frozenset[int]:
@@ -400,16 +444,64 @@ def _embargoed_in(view: IndexView, leaf, offset: int, key, today: str) -> set[in
     return out
 
 
-def _hidden_pending(view: IndexView, user) -> frozenset[int]:
-    # One query for every search: queued records the database now hides from the user. The
-    # visible ones are looked up among the queued only, not the whole visible set.
-    queued = IndexQueue.objects.order_by().values("record_id")
-    visible = permissions.visible_records(user).filter(pk__in=queued).values("pk")
-    hidden = set(queued.exclude(record_id__in=visible).values_list("record_id", flat=True))
+def _queued(view: IndexView, user) -> tuple[frozenset[int], frozenset[int]]:
+    """Records whose index update is still queued: the documents of those the database now
+    hides from the user, and the ids of those it shows them. The visible ones are looked up
+    among the queued only, not the whole visible set."""
+    queued = set(IndexQueue.objects.values_list("record_id", flat=True))
+    if not queued:
+        return frozenset(), frozenset()
+    visible = set(
+        permissions.visible_records(user).filter(pk__in=queued).values_list("pk", flat=True)
+    )
     out: set[int] = set()
-    for pk in hidden:
+    for pk in queued - visible:
         out |= view.ids("record_id", str(pk))
-    return frozenset(out)
+    return frozenset(out), frozenset(visible)
+
+
+# Queued records a search checks against the database at most; any more that match are left
+# out until the worker has indexed them (after a long outage a search must not re-read
+# hundreds of records). Writing one record's documents costs some 50 ms, once per change.
+MAX_PENDING_CHECKS = 20
+
+
+def _stale_matches(view: IndexView, matched, pending, query, filters) -> frozenset[int]:
+    """Record documents among `matched` whose record's update is still queued and which the
+    query and facet selections no longer match in the database's current text and tags.
+
+    SECURITY: an archivist removes a name from a record; until the worker has re-indexed it,
+    the index still holds the name, and a search for it must not find the record (nor count
+    it, nor facet it). The records are checked by evaluating the same query on their
+    documents as they would be indexed now; past MAX_PENDING_CHECKS they are left out."""
+    candidates: dict[int, int] = {}
+    for pk in pending:
+        for docnum in view.ids("record_id", str(pk)) & matched:
+            candidates[docnum] = pk
+    if not candidates:
+        return frozenset()
+    checked = sorted(set(candidates.values()))[:MAX_PENDING_CHECKS]
+    # A record's last queued change names its current state: each change queues a new row.
+    # Its time too, since SQLite may give a rolled-back row's id to the next one.
+    changes: dict[int, tuple] = {}
+    rows = IndexQueue.objects.filter(record_id__in=checked).order_by("id")
+    for record_id, row_id, created in rows.values_list("record_id", "id", "created_at"):
+        changes[record_id] = (row_id, created)
+    now = {pk for pk in checked if _matches_now(pk, changes.get(pk), query, filters)}
+    return frozenset(d for d, pk in candidates.items() if pk not in now)
+
+
+def _matches_now(pk: int, change, query, filters) -> bool:
+    current = _current_views.get(
+        (pk, change),
+        lambda: IndexView(engine.current_documents([pk]), f"current-{uuid.uuid4().hex}"),
+    )
+    return bool(Evaluator(current, _selected(current, filters)).run(query))
+
+
+# One record's documents as the database held them at its last queued change, written to a
+# small index in memory: searches while the change waits for the worker reuse it.
+_current_views = LRUCache(500)
 
 
 def _facet_values(
@@ -448,7 +540,7 @@ def _facet_label(name: str, value: str, vocabulary: SearchVocabulary) -> str:
     return entry.label if entry else value
 
 
-def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
+def _best_passages(view, allowed, node, compiler, records: dict, scope, loaded) -> dict:
     """Top passages of each listed record ({record id: its record document}; `loaded` holds
     the Record objects) for the query's positive words and phrases."""
     leaves = [compiler.compile(leaf) for leaf in positive_leaves(node)]
@@ -474,7 +566,7 @@ def _best_passages(s, view, allowed, node, compiler, records: dict, scope, loade
                 _passage_choices.put(keys[pk], best[pk])
     best = {pk: numbers for pk, numbers in best.items() if numbers}
     terms = _highlighted.get(
-        (view.state, query_key), lambda: frozenset(_highlight_terms(s, passage_query))
+        (view.state, query_key), lambda: frozenset(_highlight_terms(view, passage_query))
     )
     # The passages as the database holds them now; text is read only for snippets not kept.
     rows = Passage.objects.filter(
@@ -536,6 +628,7 @@ def forget_kept() -> None:
     """Forget kept answers and passage choices (the search benchmark times evaluation)."""
     answers.clear()
     _passage_choices.clear()
+    _current_views.clear()
 
 
 # The words a query highlights, as the index state expands its wildcards.
@@ -549,12 +642,18 @@ _highlighted = LRUCache(2_000)
 _snippets = LRUCache(20_000)
 
 
-def _highlight_terms(s, query: wq.Query) -> set[str]:
+def _highlight_terms(view: IndexView, query: wq.Query) -> set[str]:
+    """The indexed words a query highlights; a wildcard's as the evaluator expands it (at most
+    MAX_PREFIX_TERMS), where Whoosh's own expansion had no bound."""
     terms = set()
-    for fieldname, text in query.existing_terms(s.reader(), expand=True):
-        if fieldname == TEXT:
-            terms.add(text.decode() if isinstance(text, bytes) else text)
-    return terms
+    for leaf in query.leaves():
+        if leaf.field() != TEXT:
+            continue
+        if isinstance(leaf, wq.Prefix):
+            terms.update(view.expand_prefix(TEXT, leaf.text))
+        else:
+            terms.update(text for _, text in leaf.iter_all_terms())
+    return {t.decode() if isinstance(t, bytes) else t for t in terms}
 
 
 MAX_SUGGEST_WORDS = 3
@@ -575,9 +674,16 @@ def _suggest(s, view, allowed, params, node, vocabulary: SearchVocabulary) -> st
     allowed = allowed & _selected(view, params.filters)
     for word in words[:MAX_SUGGEST_WORDS]:
         folded = fold(word.text)
+        if len(folded) > limits.MAX_SUGGEST_WORD_LENGTH:
+            continue
         candidates = difflib.get_close_matches(folded, known, n=MAX_CANDIDATES, cutoff=0.8)
         # The index holds stems, so correct the stem ("survaillance" -> "survail" -> "surveil").
-        candidates += [c for c in corrector.suggest(stem(folded), limit=MAX_CANDIDATES)]
+        # With its first letter fixed, the walk of the word list stays short.
+        stemmed = stem(folded)
+        if len(stemmed) > limits.SUGGEST_FIXED_PREFIX:  # Whoosh fails on a shorter word
+            candidates += corrector.suggest(
+                stemmed, limit=MAX_CANDIDATES, prefix=limits.SUGGEST_FIXED_PREFIX
+            )
         for candidate in candidates[: 2 * MAX_CANDIDATES]:
             if candidate in (folded, stem(folded)):
                 continue
@@ -640,4 +746,8 @@ def more_like_this(user, record: Record, limit: int = 5) -> list[Record]:
 
 def _searcher_numbers(s, user) -> set[int]:
     view = IndexView(s, engine.generation_key())
-    return view.searcher_numbers(allowed_records(view, user))
+    access = access_of(view, user)
+    # Records whose update is queued are left out until indexed: they may be alike only by
+    # words they no longer hold.
+    allowed = access.documents - _documents_of(view, access.pending)
+    return view.searcher_numbers(allowed & view.filter_ids("doc_type", "record"))

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from archive import permissions, selectors
+from archive.api.throttling import search_wait
 from archive.search.params import params_from_querydict
-from archive.search.query import FACETS, search
+from archive.search.query import FACETS, SearchResult, search
 from archive.services import audit
 
 
@@ -31,8 +32,20 @@ def _params(request):
     return params, collection
 
 
+def _too_many(wait: int) -> str:
+    return f"Too many searches from your address: try again in {wait} seconds."
+
+
 @require_GET
 def search_page(request):
+    # The empty page (no query string) costs nothing and is not counted.
+    if request.GET and (wait := search_wait(request)):
+        params = params_from_querydict(request.GET)
+        result = SearchResult(params, notice=_too_many(wait))
+        context = {"params": params, "result": result, "facets_html": _facets_html(params, result)}
+        response = render(request, "archive/search.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     params, collection = _params(request)
     result = None
     browse = None
@@ -131,6 +144,10 @@ FACET_TITLES = {
 
 @require_GET
 def search_api(request):
+    if wait := search_wait(request):
+        response = JsonResponse({"detail": _too_many(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     params, collection = _params(request)
     result = search(request.user, params)
     if params.collection and collection is None:

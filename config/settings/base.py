@@ -225,6 +225,9 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "600/minute"),
         "token_create": env_str("API_THROTTLE_TOKEN_CREATE", "10/hour"),
+        # The search page and /api/v1/search/ together (archive/api/throttling.py).
+        "search_anon": env_str("API_THROTTLE_SEARCH_ANON", "60/minute"),
+        "search_user": env_str("API_THROTTLE_SEARCH_USER", "600/minute"),
     },
     "DEFAULT_PAGINATION_CLASS": "archive.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -232,12 +235,25 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "archive.api.exceptions.handle",
 }
+# Throttle counters must be shared by every web process (gunicorn runs several): a file cache
+# under the data directory. Everything else may stay per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("ARCHIVE_THROTTLE_DIR", str(DATA_DIR / "throttle")),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Testimony Archive API",
     "DESCRIPTION": "Records, terms, collections, search, citations and the audit log. "
     "See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # SECURITY: each caller is shown only the operations their permissions let them use: an
+    # anonymous schema that lists the audit log tells an attacker where to aim.
+    "SERVE_PUBLIC": False,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -270,3 +286,10 @@ LOGGING = {
 # -- health (/healthz) ----------------------------------------------------------------------------
 HEALTH_MAX_INDEX_LAG_SECONDS = env_int("HEALTH_MAX_INDEX_LAG_SECONDS", 300)
 HEALTH_MIN_FREE_BYTES = env_int("HEALTH_MIN_FREE_BYTES", 1_000_000_000)
+# The index worker beats every 5 s (index_worker --heartbeat); silent longer than this, it
+# counts as not running.
+HEALTH_MAX_WORKER_SILENCE_SECONDS = env_int("HEALTH_MAX_WORKER_SILENCE_SECONDS", 30)
+# Who sees the figures behind "ok": requests from these networks (by the address the audit
+# log uses), or with "Authorization: Bearer <HEALTH_TOKEN>". Everyone else gets the status.
+HEALTH_DETAIL_NETWORKS = env_list("HEALTH_DETAIL_NETWORKS", ["127.0.0.0/8", "::1/128"])
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")

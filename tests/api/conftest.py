@@ -2,7 +2,6 @@
 record, API clients signed in by session or by token."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from archive import roles
@@ -11,14 +10,6 @@ from archive.services import intake
 from tests.factories import make_record, make_user, sign_in
 
 SECRET_TITLE = "Quokkawitness restricted testimony"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counters live in the cache; each test starts with full budgets."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

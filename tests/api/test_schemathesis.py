@@ -6,11 +6,15 @@ The operations are looped over inside one test rather than through schemathesis'
 plugin (`from_fixture`), which does not work with pytest 9: the database and the signed-in
 people only exist inside a test."""
 
+import json
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, given, settings
 
 from archive.api import tokens
@@ -36,7 +40,13 @@ def api_schema(people, records, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "token_create": None},
     }
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", WSGIHandler())
+    # Every operation, as an archivist's schema lists them: anonymous callers are shown only
+    # what they may use, but must get no server error from the rest either.
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
+    loaded.app = WSGIHandler()
+    loaded.location = "/api/v1/schema/"
+    yield loaded
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from archive.search import engine
+from archive.search import engine, heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,24 @@ class Command(BaseCommand):
             default=2.0,
             help="Seconds at least between the starts of two commits (default 2).",
         )
+        parser.add_argument(
+            "--heartbeat",
+            dest="heartbeat_seconds",
+            type=float,
+            default=5.0,
+            help="Seconds between heartbeats that /healthz checks (default 5).",
+        )
 
     def handle(
-        self, *args, once: bool, batch_size: int, poll: float, gap: float, nice: int, **options
+        self,
+        *args,
+        once: bool,
+        batch_size: int,
+        poll: float,
+        gap: float,
+        nice: int,
+        heartbeat_seconds: float,
+        **options,
     ):
         if once:
             self.stdout.write(f"applied {engine.drain(batch_size)} queued update(s)")
@@ -73,6 +88,7 @@ class Command(BaseCommand):
         _lower_priority(nice)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        beating = heartbeat.start(heartbeat_seconds)
         self.stdout.write("index worker running")
         failures = 0
         while not stopping:
@@ -95,3 +111,4 @@ class Command(BaseCommand):
             # each at 100,000 passages) and the worker a segment and merges; saves made within
             # the gap share one commit (docs/BENCHMARKS.md, "Load").
             time.sleep(max(0.0, gap - (time.monotonic() - started)) if applied else poll)
+        beating.set()
