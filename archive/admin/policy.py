@@ -13,7 +13,9 @@ class HiddenIs404Mixin:
     admin's redirect with a "does not exist" message."""
 
     def _check_visible(self, request, object_id):
-        if object_id and not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        # get_object answers None for an id of the wrong type (say /record/import/change/)
+        # as for a hidden one, so both are "not found" rather than a server error.
+        if object_id and self.get_object(request, unquote(object_id)) is None:
             raise Http404("No such object.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -32,7 +32,7 @@ def home(request):
             for kind in SUMMARY_KINDS
         ],
         "collections": collections,
-        "camp_label": TermKind.CAMP.label,
+        "camp_label": TERM_KIND_PLURAL[TermKind.CAMP],
     }
     return render(request, "archive/home.html", context)
 

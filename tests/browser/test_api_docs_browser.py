@@ -37,3 +37,20 @@ def test_docs_page_renders_the_endpoints_under_the_csp(page, live_server, screen
     assert page.evaluate("window.__cspViolations") == []
     assert problems == [], problems
     assert all(url.startswith(live_server.url) for url in requested), requested
+
+
+def test_docs_page_text_has_enough_contrast(browser, live_server):
+    from tests.browser.test_pages_browser import AXE
+
+    # axe is injected as a script, which the page's CSP rightly forbids: scan with CSP off.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/api/v1/docs/")
+    page.locator(".opblock-summary-method").first.wait_for()
+    page.evaluate(AXE)
+    faint = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: ['color-contrast']})).violations
+            .flatMap(v => v.nodes.map(n => n.target.join(' ')))"""
+    )
+    context.close()
+    assert faint == []

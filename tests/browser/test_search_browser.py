@@ -95,3 +95,19 @@ def test_an_empty_search_offers_ways_in(loaded_seeds, page, screenshot):
     year.click()
     page.wait_for_url(f"**/search/?year={label}")
     assert page.locator("#results-heading").inner_text().startswith(f"{count} record")
+
+
+def test_on_a_phone_the_search_box_and_the_menu_fit_the_screen(loaded_seeds, browser, live_server):
+    phone = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 740}, is_mobile=True
+    )
+    page = phone.new_page()
+    page.goto("/search/?q=camp")
+    page.screenshot(path=str(ARTIFACTS / "search-phone-top.png"))
+    button = page.locator("form.search").get_by_role("button", name="Search").bounding_box()
+    assert button["x"] + button["width"] <= 360
+    # Each menu entry stays on one line: a wrapped "Query syntax" reads as two links.
+    for link in page.locator("header.site nav a").all():
+        line_height = float(link.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)"))
+        assert link.bounding_box()["height"] < 1.5 * line_height, link.inner_text()
+    phone.close()

@@ -282,3 +282,17 @@ def test_items_are_listed_a_page_at_a_time(client, people, records, monkeypatch)
     assert "Page 1 of 2" in first and "Open article" in first
     assert "Page 2 of 2" in second and "Secret testimony title" in second
     assert "Open article" not in second
+
+
+@pytest.mark.parametrize(
+    ("role", "says"),
+    [
+        ("anonymous", "the ones they publish for everyone appear here"),
+        ("researcher", "Make one below, then add records or passages to it"),
+    ],
+)
+def test_an_empty_list_says_what_would_fill_it(client, people, role, says):
+    if people[role]:
+        sign_in(client, people[role])
+    page = client.get("/collections/").content.decode()
+    assert says in page

@@ -142,3 +142,9 @@ def test_no_template_makes_a_plural_by_appending_s_to_a_variable():
         for match in re.findall(r"\}\}s\b", path.read_text())
     ]
     assert offenders == []
+
+
+def test_the_home_page_says_how_camps_come_to_be_listed(client):
+    page = client.get("/").content.decode()
+    assert "tagged with a facility yet" in page
+    assert "None yet." not in page
