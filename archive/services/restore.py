@@ -511,7 +511,9 @@ def _scratch_deployment(data: Path):
                 f"deployment's PostgreSQL role may not create one ({exc}). Grant it CREATEDB, "
                 "or run restore --check where a role may."
             ) from exc
-        env.update(fmt.pg_environment())
+        # Only the PG* values: the rest of pg_environment() is this process's environment,
+        # whose ARCHIVE_DATA_DIR is the live one.
+        env.update({k: v for k, v in fmt.pg_environment().items() if k.startswith("PG")})
         env["PGDATABASE"] = scratch
         # libpq reads host, port, user and password from PG* (set above): none on a command
         # line or in the URL.
