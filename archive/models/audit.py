@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     RECORD_WITHDRAW = "record.withdraw", _("withdrew a record")
     RECORD_DELETE = "record.delete", _("deleted a record")
     DRAFTS_DISCARDED = "record.drafts_discarded", _("discarded the text of drafts")
+    RECORD_VERSION = "record.version", _("made or redacted a record version")
     ACCOUNT_CHANGE = "account.change", _("changed an account")
     OBJECT_CHANGE = "object.change", _("changed vocabulary, a source or a warning")
     OBJECT_DELETE = "object.delete", _("deleted vocabulary, a source or a warning")

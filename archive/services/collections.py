@@ -28,7 +28,7 @@ from archive.models import (
 from archive.models.audit import AuditAction
 from archive.models.collections import check_item
 from archive.services import audit
-from archive.slugs import unique_slug
+from archive.slugs import unguessable_slug
 
 MANIFEST_FORMAT = 1
 
@@ -46,7 +46,7 @@ def collection_create(
     if not permissions.can_create_collection(by):
         raise PermissionDenied("Only archivists, lawyers and researchers make collections.")
     collection = Collection(
-        slug=unique_slug(Collection, title, fallback="collection"),
+        slug=unguessable_slug(Collection, title, fallback="collection"),
         title=title,
         description=description,
         visibility=visibility,

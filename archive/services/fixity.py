@@ -1,7 +1,8 @@
 """Fixity: recompute every stored hash and list what no longer matches.
 
 Checked (docs/integrity.md): each passage's SHA-256 against its text; each record's SHA-256
-against its passages in reading order; each record version's hash against its snapshot, and
+against its passages in reading order; each record version's hash against its snapshot and
+against the hashes the audit log recorded when it was made (or redacted), and
 the newest version against the record as it stands (a change that bypassed the app shows up
 here); a discarded draft only where a discard is legitimate, with its hashes as the audit log
 recorded them when it was discarded; each published collection version's manifest hash, its
@@ -133,6 +134,7 @@ def _check_versions() -> Iterator[Mismatch | None]:
     from archive.services.versions import snapshot_hash, snapshot_of
 
     discards = _recorded_discards()
+    logged, first_logged = _recorded_versions()
     latest: dict[int, tuple[int, str]] = {}  # number and hash only: memory stays flat
     versions = RecordVersion.objects.order_by("record_id", "number").select_related("record")
     for _, group in itertools.groupby(versions.iterator(chunk_size=CHUNK), lambda v: v.record_id):
@@ -145,7 +147,17 @@ def _check_versions() -> Iterator[Mismatch | None]:
                 yield Mismatch("version", where, version.version_hash, "not a snapshot")
                 continue
             if version.snapshot.get("discarded"):
+                # Its hashes are checked against the audit entry of its discarding.
                 yield _check_discarded(version, public_id, public, discards.get(public_id, {}))
+                continue
+            kept = (version.version_hash, version.content_hash)
+            recorded = logged.get((public_id, version.number))
+            if recorded is None and first_logged is not None and version.pk >= first_logged:
+                # Made since versions are logged, yet never logged: not made by the app.
+                yield Mismatch("version hashes", where, "no audit entry", "/".join(kept))
+                continue
+            if recorded is not None and recorded != kept:
+                yield Mismatch("version hashes", where, "/".join(recorded), "/".join(kept))
                 continue
             computed = snapshot_hash(version.snapshot)
             try:
@@ -169,6 +181,24 @@ def _check_versions() -> Iterator[Mismatch | None]:
         if current != version_hash:
             where = f"{record.public_id} now, against its newest version v{number}"
             yield Mismatch("record state", where, version_hash, current)
+
+
+def _recorded_versions() -> tuple[dict[tuple[str, int], tuple[str, str]], int | None]:
+    """Each record version's hashes as the audit log last recorded them (when it was made,
+    or redacted since), and the row id of the first version logged: every version made
+    after it must have an entry. Versions made before the log held them (older code) have
+    none, and are checked against what exists only."""
+    found: dict[tuple[str, int], tuple[str, str]] = {}
+    first = None
+    entries = AuditEntry.objects.filter(action=AuditAction.RECORD_VERSION).order_by("id")
+    for target_id, detail in entries.values_list("target_id", "detail").iterator(chunk_size=CHUNK):
+        try:
+            key = (target_id, int(detail["number"]))
+            found[key] = (str(detail["version_hash"]), str(detail["content_hash"]))
+            first = int(detail["id"]) if first is None else min(first, int(detail["id"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found, first
 
 
 def _check_discarded(version, public_id: str, public: list[int], recorded: dict):

@@ -127,7 +127,7 @@ def replace_finding(*, finding: PiiFinding, by, placeholder: str | None = None) 
     with versions.recording(by=by, note=f"identifying detail replaced in {finding.location}"):
         _replace_text(record, finding, original, new, by)
     # SECURITY: earlier versions and history rows must not keep what was just removed.
-    versions.redact(record=record, original=original, replacement=new)
+    versions.redact(record=record, original=original, replacement=new, by=by)
     finding.status, finding.text = FindingStatus.REPLACED, ""
     finding.resolved_by, finding.resolved_at = by, timezone.now()
     finding.placeholder = new

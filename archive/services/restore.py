@@ -5,14 +5,19 @@ matches) and fits on the disk; nothing is loaded until the archive has passed ev
 (readable, every member's SHA-256 and size, safe paths, expected members, database vendor,
 migrations this code knows) and the target has been found empty. A loaded database is kept
 only if its schema is exactly what this code's migrations make and its audit log's hash chain
-is whole; otherwise the target is emptied again. Layout: backup_format.py, docs/backup.md.
+is whole; otherwise the target is emptied again. `check_backup` does all of that in a scratch
+deployment (a child process with its own database and data directory) and removes it, so a
+backup can be vetted without touching the live one. Layout: backup_format.py, docs/backup.md.
 """
 
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -23,7 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -282,7 +287,11 @@ def _tables_with_rows() -> list[str]:
 # -- loading ------------------------------------------------------------------------------------
 
 
-def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> RestoreReport:
+def restore_backup(
+    src, *, expect_manifest_sha256: str | None = None, index: bool = True
+) -> RestoreReport:
+    """`index=False` leaves the search index alone: for a scratch deployment that is only
+    loaded to be checked (check_backup)."""
     started = time.perf_counter()
     report = RestoreReport()
     with verified_archive(src, expect_manifest_sha256) as verified:
@@ -309,10 +318,11 @@ def restore_backup(src, *, expect_manifest_sha256: str | None = None) -> Restore
         after = set(MigrationRecorder(connection).applied_migrations())
         report.migrations_applied = sorted(f"{app}.{name}" for app, name in after - before)
         report.media_files = _move_media(verified.staging / "media")
-    # The index is derived data: rebuilt from the restored database, never copied, so search
-    # answers what the database holds. Rows the backup caught queued are covered by it.
-    report.indexed_records = engine.rebuild().records
-    IndexQueue.objects.all().delete()
+    if index:
+        # The index is derived data: rebuilt from the restored database, never copied, so
+        # search answers what the database holds. Rows the backup caught queued are covered.
+        report.indexed_records = engine.rebuild().records
+        IndexQueue.objects.all().delete()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -434,3 +444,96 @@ def _move_media(staged: Path) -> int:
         media.rmdir()  # found empty by _check_target
     shutil.move(staged, media)
     return count
+
+
+# -- checking without restoring -----------------------------------------------------------------
+
+SCRATCH_NOTE = "The target was emptied again."
+
+
+def check_backup(src, *, expect_manifest_sha256: str | None = None) -> dict:
+    """Everything restore checks, the restored schema and audit chain included, done by a
+    restore into a scratch deployment of this one's kind (a new SQLite file or PostgreSQL
+    database, and a data directory, both removed afterwards). The restore runs in a child
+    process whose only database is the scratch one: data migrations and the loader use the
+    default connection, so in this process they could reach the live database. Returns what
+    the archive holds; raises BackupError with the restore's own reasons."""
+    with verified_archive(src, expect_manifest_sha256) as verified:
+        summary = {
+            "files": len(verified.manifest["files"]),
+            "vendor": verified.vendor,
+            "media_files": len(verified.media_files()),
+            "created_at": verified.manifest["created_at"],
+            "manifest_sha256": verified.manifest_sha256,
+        }
+        with _scratch_deployment(verified.staging / "scratch") as env:
+            done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+                [
+                    sys.executable,
+                    str(Path(settings.BASE_DIR) / "manage.py"),
+                    "restore",
+                    "--into-scratch",
+                    "--manifest-sha256",
+                    verified.manifest_sha256,
+                    str(src),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+    if done.returncode != 0:
+        raise BackupError(_child_reason(done.stderr))
+    return summary
+
+
+@contextmanager
+def _scratch_deployment(data: Path):
+    """The environment of a deployment like this one with its own empty database and data
+    directory, both removed on leaving."""
+    data.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(data),
+        "ARCHIVE_INDEX_DIR": str(data / "index"),
+    }
+    scratch = None
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{data / 'scratch.sqlite3'}"
+    else:
+        scratch = f"restore_check_{secrets.token_hex(6)}"
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(scratch)}")
+        except DatabaseError as exc:
+            raise BackupError(
+                "Checking the database inside the backup needs a scratch database, and this "
+                f"deployment's PostgreSQL role may not create one ({exc}). Grant it CREATEDB, "
+                "or run restore --check where a role may."
+            ) from exc
+        # Only the PG* values: the rest of pg_environment() is this process's environment,
+        # whose ARCHIVE_DATA_DIR is the live one.
+        env.update({k: v for k, v in fmt.pg_environment().items() if k.startswith("PG")})
+        env["PGDATABASE"] = scratch
+        # libpq reads host, port, user and password from PG* (set above): none on a command
+        # line or in the URL.
+        env["DATABASE_URL"] = f"postgres:///{scratch}"
+    try:
+        yield env
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+        if scratch:
+            with connection.cursor() as cursor:
+                quoted = connection.ops.quote_name(scratch)
+                cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+def _child_reason(stderr: str) -> str:
+    """The scratch restore's refusal, without what it says about its own (scratch) target."""
+    text = stderr.strip().removeprefix("CommandError: ")
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() not in (SCRATCH_NOTE, "Nothing was changed.")
+    ]
+    return "\n".join(lines) or f"The scratch restore failed without saying why: {stderr!r}"

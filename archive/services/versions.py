@@ -208,7 +208,25 @@ def record_version_make(
         snapshot=snapshot,
     )
     _set_edit_version(record, version.number)
+    _log_hashes(version, by)
     return version
+
+
+def _log_hashes(version: RecordVersion, by=None, **extra) -> None:
+    """The version's hashes in the hash-chained audit log, so a version rewritten later with
+    every hash recomputed to match still differs from what was logged (fixity)."""
+    audit.log(
+        AuditAction.RECORD_VERSION,
+        actor=by,
+        target=version.record,
+        detail={
+            "number": version.number,
+            "id": version.pk,
+            "version_hash": version.version_hash,
+            "content_hash": version.content_hash,
+            **extra,
+        },
+    )
 
 
 def _set_edit_version(record: Record, number: int) -> None:
@@ -321,11 +339,11 @@ def touch(record_id: int | None) -> None:
 # -- redaction ----------------------------------------------------------------------------------
 
 
-def redact(*, record: Record, original: str, replacement: str) -> int:
+def redact(*, record: Record, original: str, replacement: str, by=None) -> int:
     """Identifying text replaced in a record is replaced in its stored versions too, so no
     version keeps it in plain text. Only versions made before the first publication can hold
-    it (the publishing gate); each changed version is rehashed and marked redacted. Returns
-    how many versions changed."""
+    it (the publishing gate); each changed version is rehashed, marked redacted, and its new
+    hashes logged. Returns how many versions changed."""
     changed = 0
     for version in record.versions.select_for_update():
         snapshot = _replace_in(version.snapshot, original, replacement)
@@ -341,6 +359,7 @@ def redact(*, record: Record, original: str, replacement: str) -> int:
         version.redacted_at = timezone.now()
         version._redacting = True
         version.save()
+        _log_hashes(version, by, redacted=True)
         changed += 1
     return changed
 

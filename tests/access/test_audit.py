@@ -94,15 +94,26 @@ def test_grant_changes_publish_withdraw_and_edits_are_recorded(boss, lawyer):
     actions = [
         e.action for e in AuditEntry.objects.filter(target_id=record.public_id).order_by("id")
     ]
+    # Each change is followed by the hashes of the version it made.
     assert actions == [
         "record.create",
+        "record.version",
         "grant.create",
         "grant.revoke",
         "record.publish",
+        "record.version",
         "record.edit",
+        "record.version",
         "record.access",
+        "record.version",
         "record.withdraw",
+        "record.version",
     ]
+    logged = [e.detail for e in entries("record.version", target_id=record.public_id)]
+    made = record.versions.order_by("number").values("number", "version_hash", "content_hash")
+    assert [{k: d[k] for k in ("number", "version_hash", "content_hash")} for d in logged] == list(
+        made
+    )
     created = entries("grant.create")[0]
     assert created.detail["reason"] == "case 12" and created.actor == boss
     access = entries("record.access")[0].detail

@@ -182,6 +182,39 @@ def test_a_consistently_rewritten_version_pinned_by_a_collection_is_caught(publi
     assert "version hash" in out and f"¶{number}: passage hash" in out
 
 
+@pytest.mark.parametrize("number", [3, 4], ids=["earlier", "newest-and-the-record"])
+def test_a_consistently_rewritten_uncited_version_is_caught(published, number):
+    """No collection pins it: the hashes the audit log recorded when it was made do."""
+    version = published.versions.get(number=number)
+    made = (version.version_hash, version.content_hash)
+    words = "Words the witness never said."
+    _rewrite_consistently(version, words)
+    if number == 4:
+        # The record rewritten to match, so the newest version reads as the record does.
+        passage = published.passages.get()
+        Passage.objects.filter(pk=passage.pk).update(
+            text=words, content_hash=hashing.sha256_text(words)
+        )
+        Record.objects.filter(pk=published.pk).update(content_hash=hashing.record_hash([words]))
+    code, out = run()
+    assert code == 1
+    where = f"{published.public_id} v{number}"
+    assert f"MISMATCH version hashes {where}: stored {'/'.join(made)}" in out
+    assert "1 mismatch(es)" in out
+
+
+def test_a_redacted_version_passes_with_its_new_hashes_logged(boss):
+    record = make_record(
+        "His sister called +86 139 1234 5678 every week.", kind="testimony", title="T", by=boss
+    )
+    intake.submit_for_review(record=record, by=boss)
+    (finding,) = intake.open_findings(record)
+    intake.replace_finding(finding=finding, by=boss)
+    assert record.versions.filter(redacted_at__isnull=False).exists()
+    code, out = run()
+    assert code == 0, out
+
+
 def test_a_consistently_rewritten_collection_manifest_is_caught(published, boss):
     collection = collections.collection_create(title="Cited", by=boss)
     collections.collection_add_item(collection=collection, record=published, by=boss)

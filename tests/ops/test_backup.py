@@ -429,7 +429,6 @@ def test_a_forged_backup_with_its_manifest_recomputed_is_refused(
     good = _backup(tmp_path / "backup.tar")
     sql = POSTGRES_FORGERY if connection.vendor == "postgresql" else SQLITE_FORGERY
     forged = _forge(good, tmp_path / "forged.tar", sql, tmp_path)
-    assert target.manage("restore", "--check", str(forged)).returncode == 0  # hashes agree
 
     done = target.manage("restore", str(forged))
     assert done.returncode != 0
@@ -458,6 +457,41 @@ def test_a_backup_whose_audit_chain_was_cut_is_refused(
     assert "audit log's hash chain is broken" in done.stderr
     assert "MISMATCH" not in done.stderr and "audit chain entry" in done.stderr
     assert target.record_count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_vets_the_database_inside_a_backup_without_touching_the_deployment(
+    loaded_seeds, media_root, target, tmp_path, django_user_model
+):
+    """`restore --check` restores into a scratch database, so forged backups whose hashes
+    all agree are refused before anyone restores them, and the deployment running the check
+    (here one that already holds the archive) is left exactly as it was."""
+    archivist = django_user_model.objects.create_superuser("keeper", password="x" * 20)
+    _populate(archivist)
+    good = _backup(tmp_path / "backup.tar")
+    assert target.manage("restore", str(good)).returncode == 0
+    before = target.digest()
+    pg = connection.vendor == "postgresql"
+    forgeries = {
+        "schema": (POSTGRES_FORGERY if pg else SQLITE_FORGERY, "publish_everything"),
+        "chain": (POSTGRES_DROP_ONE_ENTRY if pg else SQLITE_DROP_ONE_ENTRY, "audit chain entry"),
+    }
+    for name, (sql, named) in forgeries.items():
+        forged = _forge(good, tmp_path / f"forged-{name}.tar", sql, tmp_path)
+        done = target.manage("restore", "--check", str(forged))
+        assert done.returncode != 0, name
+        assert named in done.stderr and "Nothing was changed." in done.stderr
+        assert "emptied again" not in done.stderr
+
+    done = target.manage("restore", "--check", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "intact" in done.stdout and "whole audit chain" in done.stdout
+    assert target.digest() == before
+    assert not list(target.data.glob(".restore-*"))
+    if pg:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'restore_check_%'")
+            assert cursor.fetchone()[0] == 0
 
 
 def test_an_archive_larger_than_its_manifest_is_refused_before_unpacking(
