@@ -65,6 +65,17 @@ def _query(name: str, description: str, repeat: bool = False) -> dict:
     return parameter
 
 
+# The search endpoints share one budget per client (docs/api.md, "Throttling").
+THROTTLED = {
+    "description": "Too many searches: wait the seconds in Retry-After.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"detail": {"type": "string"}}}
+        }
+    },
+}
+
 SEARCH = {
     "get": {
         "operationId": "search",
@@ -91,7 +102,8 @@ SEARCH = {
             "200": {
                 "description": "Results, facets and counts.",
                 "content": {"application/json": {"schema": SEARCH_RESULT}},
-            }
+            },
+            "429": THROTTLED,
         },
     }
 }
@@ -130,6 +142,7 @@ MORE_LIKE_THIS = {
                 },
             },
             "404": {"description": "No such record, or one you may not see."},
+            "429": THROTTLED,
         },
     }
 }

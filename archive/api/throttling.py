@@ -51,9 +51,26 @@ class SearchUserThrottle(UserThrottle):
     scope = "search_user"
 
 
+def search_rate(scope: str) -> str:
+    """A rate of REST_FRAMEWORK in words, for the query-syntax help: "60 times a minute"."""
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    if not rate:
+        return "no limit"
+    number, period = rate.split("/")
+    return f"{number} times a {PERIODS.get(period[0], period)}"
+
+
+PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def too_many_searches(wait: int) -> str:
+    return f"Too many searches from your address: try again in {wait} seconds."
+
+
 def search_wait(request) -> int | None:
-    """Seconds before this client may search again (the search page and /api/v1/search/,
-    plain Django views, share one budget per client), or None if it may search now."""
+    """Seconds before this client may search again, or None if it may search now. Every
+    search-like view shares one budget per client: the search page, /api/v1/search/,
+    more-like-this (API, and the record page's list) — plain Django views, outside DRF."""
     waits = [
         throttle.wait()
         for throttle in (SearchAnonThrottle(), SearchUserThrottle())

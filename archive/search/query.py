@@ -121,6 +121,9 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     notice: str | None = None
+    # Nothing was searched (over a bound, throttled, no such collection): the page shows the
+    # notice alone, since "0 records" would claim the archive holds none.
+    refused: bool = False
 
     @property
     def pages(self) -> int:
@@ -253,7 +256,7 @@ def search(user, params: SearchParams) -> SearchResult:
     parsed = parse(params.q[: limits.MAX_QUERY_LENGTH + 1])
     refused = limits.refusal(params.q, parsed.node)
     if refused:
-        result.notice = refused
+        result.notice, result.refused = refused, True
         return result
     result.notice = parsed.notice
     vocabulary = search_vocabulary()

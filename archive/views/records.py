@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from archive import citations, permissions, selectors
+from archive.api.throttling import search_wait, too_many_searches
 from archive.permissions import get_visible_record_or_404, is_sensitive
 from archive.record_details import record_details, version_details
 from archive.search.query import more_like_this
@@ -21,11 +22,15 @@ def record_detail(request, public_id: str):
     audit.log_record_view(request.user, record)
     passages = record.passages.order_by("position", "number").prefetch_related("tags")
     newest = permissions.visible_versions(request.user, record).last()
+    # The similar records are a search and count against the reader's search budget; over
+    # it the record is still shown, without them.
+    wait = search_wait(request)
     context = {
         "record": record,
         "passages": passages,
         "tags": record.tags.order_by("kind", "preferred_label"),
-        "similar": more_like_this(request.user, record),
+        "similar": None if wait else more_like_this(request.user, record),
+        "similar_refused": too_many_searches(wait) if wait else None,
         "attachments": record.attachments.all(),
         "versions": permissions.visible_versions(request.user, record)
         .only("number", "created_at", "note", "version_hash", "state", "redacted_at")
@@ -105,6 +110,11 @@ def record_version_diff(request, public_id: str, number: int, other: int):
 
 @require_GET
 def more_like_this_api(request, public_id: str):
+    # Before the record is looked up, so a refusal says nothing about whether it exists.
+    if wait := search_wait(request):
+        response = JsonResponse({"detail": too_many_searches(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     record = get_visible_record_or_404(request.user, public_id=public_id)
     audit.log_record_view(request.user, record)
     return JsonResponse(

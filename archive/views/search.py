@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from archive import permissions, selectors
-from archive.api.throttling import search_wait
+from archive.api.throttling import search_rate, search_wait, too_many_searches
+from archive.search import limits
+from archive.search.evaluate import MAX_PREFIX_TERMS
 from archive.search.params import params_from_querydict
 from archive.search.query import FACETS, SearchResult, search
 from archive.services import audit
@@ -32,17 +34,13 @@ def _params(request):
     return params, collection
 
 
-def _too_many(wait: int) -> str:
-    return f"Too many searches from your address: try again in {wait} seconds."
-
-
 @require_GET
 def search_page(request):
     # The empty page (no query string) costs nothing and is not counted.
     if request.GET and (wait := search_wait(request)):
         params = params_from_querydict(request.GET)
-        result = SearchResult(params, notice=_too_many(wait))
-        context = {"params": params, "result": result, "facets_html": _facets_html(params, result)}
+        result = SearchResult(params, notice=too_many_searches(wait), refused=True)
+        context = {"params": params, "result": result}
         response = render(request, "archive/search.html", context, status=429)
         response["Retry-After"] = str(wait)
         return response
@@ -52,7 +50,7 @@ def search_page(request):
     if params.q or params.filters or params.collection:
         result = search(request.user, params)
         if params.collection and collection is None:
-            result.notice = "No such collection: nothing was searched."
+            result.notice, result.refused = "No such collection: nothing was searched.", True
         audit.log_search(request.user, params, result)
     else:
         browse = _browse(request.user, params)
@@ -145,13 +143,13 @@ FACET_TITLES = {
 @require_GET
 def search_api(request):
     if wait := search_wait(request):
-        response = JsonResponse({"detail": _too_many(wait)}, status=429)
+        response = JsonResponse({"detail": too_many_searches(wait)}, status=429)
         response["Retry-After"] = str(wait)
         return response
     params, collection = _params(request)
     result = search(request.user, params)
     if params.collection and collection is None:
-        result.notice = "No such collection: nothing was searched."
+        result.notice, result.refused = "No such collection: nothing was searched.", True
     audit.log_search(request.user, params, result)
     # Every link is a path of ours: its absolute form is the same prefix, built once (a
     # page of hits has some fifty links, and build_absolute_uri parsed each: 8 % of a search).
@@ -205,4 +203,20 @@ def _iso_partial(record) -> str | None:
 
 @require_GET
 def search_help(request):
-    return render(request, "archive/search_help.html", {"search_url": reverse("archive:search")})
+    return render(
+        request,
+        "archive/search_help.html",
+        {
+            "search_url": reverse("archive:search"),
+            "limits": {
+                "characters": limits.MAX_QUERY_LENGTH,
+                "words": limits.MAX_TERMS,
+                "wildcards": limits.MAX_WILDCARDS,
+                "wildcard_words": MAX_PREFIX_TERMS,
+                "suggest_words": limits.MAX_SUGGEST_QUERY_TERMS,
+                "suggest_letters": limits.MAX_SUGGEST_WORD_LENGTH,
+                "anonymous_rate": search_rate("search_anon"),
+                "signed_in_rate": search_rate("search_user"),
+            },
+        },
+    )

@@ -8,6 +8,7 @@ import sys
 import pytest
 from whoosh.spelling import Corrector
 
+from archive.identifiers import new_identifier
 from archive.search import evaluate, limits
 from tests.search.helpers import find, ids, indexed_record
 from tests.search.test_indexing import ROOT, process_env
@@ -109,6 +110,63 @@ def test_searches_over_the_rate_get_429_with_retry_after(client, settings):
     assert api.status_code == 429 and "try again in" in api.json()["detail"]
     # Another client address has its own budget.
     assert client.get("/search/", {"q": "camp"}, REMOTE_ADDR="198.51.100.1").status_code == 200
+
+
+def _search_rate(settings, rate: str) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "search_anon": rate,
+        },
+    }
+
+
+def test_more_like_this_shares_the_search_budget(client, settings):
+    record = indexed_record("Okapi cameras at the okapi gate.", title="Okapi gate")
+    other = indexed_record("Okapi cameras watched the gate.", title="Okapi watch")
+    _search_rate(settings, "3/minute")
+    assert client.get("/search/", {"q": "okapi"}).status_code == 200
+    mlt = f"/api/v1/records/{record.public_id}/more-like-this/"
+    assert other.public_id in [r["id"] for r in client.get(mlt).json()["results"]]
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert other.public_id in page and "Too many searches" not in page
+    # Over the budget the API refuses; a record that does not exist is refused alike.
+    missing = f"/api/v1/records/{new_identifier('T')}/more-like-this/"
+    assert client.get(missing, REMOTE_ADDR="198.51.100.2").status_code == 404
+    for url in (mlt, missing):
+        refused = client.get(url)
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "try again in" in refused.json()["detail"]
+    # The record page still shows the record, without its similar records.
+    page = client.get(record.get_absolute_url())
+    body = page.content.decode()
+    assert page.status_code == 200 and "Okapi gate" in body
+    assert "Too many searches" in body and other.public_id not in body
+    assert client.get("/search/", {"q": "okapi"}).status_code == 429
+    assert client.get(mlt, REMOTE_ADDR="198.51.100.1").status_code == 200
+
+
+def test_help_page_states_the_limits(client, settings):
+    _search_rate(settings, "45/minute")
+    body = client.get("/search/help/").content.decode()
+    assert f"at most {limits.MAX_QUERY_LENGTH} characters" in body
+    assert f"at most {limits.MAX_TERMS} words" in body
+    assert f"at most {limits.MAX_WILDCARDS} wildcards" in body
+    assert f"first {evaluate.MAX_PREFIX_TERMS} words" in body
+    assert "45 times a minute without signing in" in body and "600 times a minute" in body
+
+
+def test_a_refused_search_shows_no_count(client, settings):
+    indexed_record("An okapi at the gate.")
+    for q in ("okapi " + "q" * 600, " ".join(f"w{i}" for i in range(60))):
+        body = client.get("/search/", {"q": q}).content.decode()
+        assert "nothing was searched" in body and "0 records" not in body
+        assert 'id="sort"' not in body
+    assert "1 record<" in client.get("/search/", {"q": "okapi"}).content.decode()
+    _search_rate(settings, "1/minute")
+    body = client.get("/search/", {"q": "okapi"}).content.decode()
+    assert "Too many searches" in body and "0 records" not in body
 
 
 def test_two_processes_share_one_throttle_store(search_index, settings):
