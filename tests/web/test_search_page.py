@@ -53,3 +53,11 @@ def test_an_empty_search_offers_terms_and_years_counted_for_the_reader(client, a
     }
     found = client.get("/search/?camp=browse-camp").content.decode()
     assert ">2 records</h1>" in found
+
+
+def test_an_empty_browse_list_says_what_would_fill_it(client, empty_archive):
+    body = client.get("/search/").content.decode()
+    section = re.search(r'<section class="browse".*?</section>\s*</div>', body, re.S).group(0)
+    assert "Records appear here once an archivist tags them with one of the facilities" in section
+    assert 'href="/camps/map/"' in section
+    assert "Records appear here once an archivist tags them." in section
